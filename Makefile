@@ -1,0 +1,58 @@
+# Study Hall: `make run` for a local server with demo data, `make test` for the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+TRANSLATIONS := learning/translations
+PO := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: run test lint install dev-install translations extract-messages serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed translations
+dev-install: $(VENV)/.dev-installed translations
+
+# Compiled catalogues are build output (not in git); rebuilt whenever a .po changes.
+translations: $(MO)
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ 2>/dev/null || $(BIN)/pybabel compile -i $< -o $@
+
+# After changing user-visible text: extract, merge into the catalogues, then translate the .po.
+extract-messages: | $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+
+run: install
+	APP_ENV=development $(FLASK) db upgrade
+	APP_ENV=development $(FLASK) demo
+	@echo "Serving on http://127.0.0.1:5000  (Ctrl-C to stop)"
+	APP_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+
+test: dev-install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+# Production-style server (see README: SECRET_KEY, DATABASE_URL, REDIS_URL ...).
+serve: install
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,147 @@
+"""Study Hall (学习汇): the application factory.
+
+`create_app()` reads its configuration from the environment (see learning/config.py and the
+README), binds the extensions and registers the feature blueprints.
+"""
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+
+# Not `from learning.extensions import api`: `learning.api` is the API frame module.
+from learning import extensions as ext
+from learning.config import (
+    CONFIGS,
+    WEAK_SECRET_KEYS,
+    environment_settings,
+    instance_secret_key,
+    normalise_database_url,
+)
+
+
+class ConfigurationError(RuntimeError):
+    """The app refuses to start with an unsafe or incomplete configuration."""
+
+
+def create_app(config: dict | None = None, env: str | None = None) -> Flask:
+    """Build the Flask app for `env` (default: $APP_ENV, else production)."""
+    env = env or os.environ.get("APP_ENV", "production")
+    if env not in CONFIGS:
+        raise ConfigurationError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {env!r}")
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(CONFIGS[env])
+    app.config.from_mapping(environment_settings(env))
+    app.config.from_mapping(config or {})
+    _finish_config(app, env)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    from learning import models  # noqa: F401  (every table known to migrations and the app)
+
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, directory=str(Path(__file__).parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    with app.app_context():
+        _tune_engine(ext.db.engine)
+    ext.login_manager.init_app(app)
+    ext.csrf.init_app(app)
+    ext.bootstrap.init_app(app)
+    ext.limiter.init_app(app)
+    ext.api.init_app(app)
+
+    from learning import api as api_frame
+    from learning import i18n, security
+
+    api_frame.init_app(app)
+    ext.babel.init_app(app, locale_selector=i18n.select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    security.init_app(app)
+
+    from learning import errors, transactions
+
+    errors.init_app(app)
+    transactions.init_app(app)
+    _register_blueprints(app)
+    _template_globals(app)
+
+    from learning import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _finish_config(app: Flask, env: str) -> None:
+    """Fill in settings derived from the environment, refusing unsafe ones."""
+    url = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{Path(app.instance_path) / 'studyhall.sqlite'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if url.startswith("sqlite"):
+        # sqlite3's timeout is SQLite's busy timeout: wait for a writer instead of failing.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "connect_args": {"timeout": 15}}
+
+    key = app.config.get("SECRET_KEY")
+    if env == "production":
+        if not key or key.strip().lower() in WEAK_SECRET_KEYS or len(key) < 16:
+            raise ConfigurationError(
+                "SECRET_KEY must be set to a long random value in production "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+    elif not key:
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+
+    upload_dir = app.config.get("UPLOAD_DIR") or str(Path(app.instance_path) / "uploads")
+    app.config["UPLOAD_DIR"] = upload_dir
+
+
+def _tune_engine(engine) -> None:
+    """SQLite: WAL (readers don't block the writer), busy timeout, foreign keys enforced."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _template_globals(app: Flask) -> None:
+    """Policy functions and locale helpers the templates ask (the same ones the views use)."""
+    from flask_babel import get_locale
+
+    from learning import permissions
+    from learning.orgs.forms import KIND_CHOICES
+
+    kind_labels = dict(KIND_CHOICES)
+    app.jinja_env.globals.update(
+        current_locale=lambda: str(get_locale()),
+        can_manage_org=permissions.can_manage_org,
+        can_manage_users=permissions.can_manage_users,
+        unit_kind_label=lambda kind: kind_labels.get(kind, kind),
+    )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from learning.accounts.admin_views import bp as people_bp
+    from learning.accounts.api import blp as accounts_api
+    from learning.accounts.views import bp as accounts_bp
+    from learning.audit.views import bp as audit_bp
+    from learning.home import bp as home_bp
+    from learning.i18n import bp as i18n_bp
+    from learning.orgs.api import blp as orgs_api
+    from learning.orgs.views import bp as orgs_bp
+    from learning.roster.api import blp as roster_api
+    from learning.roster.views import bp as roster_bp
+
+    for blueprint in (home_bp, accounts_bp, people_bp, orgs_bp, roster_bp, audit_bp, i18n_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (accounts_api, orgs_api, roster_api):
+        ext.api.register_blueprint(blueprint)

@@ -1,0 +1,1 @@
+"""Accounts: users, logging in and out, passwords, personal API tokens."""

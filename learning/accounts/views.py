@@ -1,0 +1,163 @@
+"""Logging in and out, changing one's password, personal API tokens."""
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from learning.accounts import services
+from learning.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm, TokenForm
+from learning.accounts.models import ApiToken
+from learning.dbtypes import utcnow
+from learning.extensions import db, limiter, login_manager
+from learning.permissions import require
+from learning.security import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = None  # the login page says what to do; no extra flash
+# Flask-Login's "strong" protection would log members out whenever a phone changes network.
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    """Sessions carry "<id>.<session_version>": a bumped version ends old sessions."""
+    from learning.accounts.models import User
+    from learning.api import bearer_token
+
+    if bearer_token():
+        return None  # a token-authenticated API call ignores the session cookie
+    ident, _sep, version = user_id.partition(".")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or user.session_version != int(version) or not user.active:
+        return None
+    return user
+
+
+def _account_key() -> str:
+    return "account:" + services.normalise_username(request.form.get("username", ""))[:64]
+
+
+def _login_failed(response) -> bool:
+    # Only failures count: forty members logging in from one classroom NAT must not lock out
+    # the forty-first, while a password guesser is stopped per account and per address.
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], key_func=get_remote_address,
+               methods=["POST"], deduct_when=_login_failed, scope="login-address")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
+               methods=["POST"], deduct_when=_login_failed, scope="login-account")
+def login():
+    next_url = request.values.get("next")
+    if current_user.is_authenticated:
+        return redirect(safe_next(next_url))
+    form = LoginForm(next=next_url)
+    if form.validate_on_submit():
+        user, reason = services.authenticate(
+            form.username.data, form.password.data, request.remote_addr,
+            request.headers.get("User-Agent"),
+        )
+        if user is not None:
+            # Renew the session: nothing planted before login survives it (session fixation).
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
+            login_user(user, remember=form.remember.data)
+            session.permanent = True
+            if user.must_change_password:
+                flash(_("Please choose your own password before you go on."), "warning")
+                return redirect(url_for("accounts.change_password"))
+            return redirect(safe_next(form.next.data))
+        if reason == "inactive":
+            flash(_("This account has been deactivated. Ask your branch secretary."), "danger")
+        else:
+            flash(_("Wrong username or password."), "danger")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.new.data)
+        except services.AccountError as error:
+            form.new.errors.append(str(error))
+        else:
+            login_user(current_user._get_current_object())  # the new session version
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("home.index"))
+    return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        expires = utcnow() + timedelta(days=form.days.data) if form.days.data else None
+        _token, new_token = services.create_token(current_user, form.name.data, expires)
+        flash(_("Copy the token now: it will not be shown again."), "warning")
+        form = TokenForm(formdata=None)
+    items = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id)
+        .order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template("accounts/tokens.html", form=form, tokens=items, new_token=new_token,
+                           revoke_form=ConfirmForm(), now=utcnow())
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    require(token is not None and token.user_id == current_user.id)
+    services.revoke_token(token)
+    flash(_("The token %(name)s has been revoked.", name=token.name), "info")
+    return redirect(url_for("accounts.tokens"))
+
+
+@bp.before_app_request
+def _require_own_password():
+    """A user with a generated password must choose their own before anything else."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in {"accounts.change_password", "accounts.logout", "static",
+                                     "bootstrap.static", "i18n.switch", "home.healthz"}
+        and not request.path.startswith("/api/")
+    ):
+        return redirect(url_for("accounts.change_password"))
+    return None

@@ -1,0 +1,95 @@
+"""Command-line tools: `flask --app wsgi demo | users create | roster import`.
+
+Each command runs as one transaction: it commits at the end or, on any error, writes nothing.
+"""
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from learning.extensions import db
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+roster_cli = AppGroup("roster", help="Import the member roster.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", default="", help="Display name (default: username).")
+@click.option("--admin", is_flag=True, help="Make the user an administrator.")
+def create_user_command(username: str, display_name: str, admin: bool) -> None:
+    """Create USERNAME; the password is read from a prompt, or from stdin when piped."""
+    from learning.accounts import services
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        services.check_password_policy(password)
+        user = services.create_user(username, display_name or username, password, is_admin=admin)
+    except services.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {'admin ' if admin else ''}user {user.username}.")
+
+
+@roster_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only check the file and report what would change.")
+@click.option("--passwords-out", type=click.Path(dir_okay=False, path_type=Path),
+              default="initial-passwords.xlsx", show_default=True,
+              help="Where to write the new members' initial passwords (XLSX).")
+def roster_import_command(file: Path, dry_run: bool, passwords_out: Path) -> None:
+    """Import a roster CSV/XLSX (all-or-nothing); exits non-zero when any row has errors."""
+    from learning.roster import services
+
+    data = file.read_bytes()
+    try:
+        plan = services.plan_import(data, file.name)
+        if plan.ok and not dry_run:
+            result = services.apply_import(data, file.name)
+    except services.RosterFileError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{file}: {error}") from error
+    for error in plan.errors:
+        column = f" [{error.column}]" if error.column else ""
+        click.echo(f"{file.name}: row {error.row}{column}: {error.message}", err=True)
+    summary = plan.summary
+    click.echo("rows {rows}, new {new}, updated {updated}, unchanged {unchanged}, "
+               "units to create {units_to_create}, errors {errors}".format(**summary))
+    for path in plan.units_to_create:
+        click.echo(f"  new unit: {path}")
+    if not plan.ok:
+        db.session.rollback()
+        raise click.ClickException(f"{len(plan.errors)} errors; nothing was imported.")
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+        return
+    db.session.commit()
+    if result.credentials:
+        passwords_out.write_bytes(services.credentials_xlsx(result.credentials))
+        passwords_out.chmod(0o600)
+        click.echo(f"Initial passwords of {len(result.credentials)} new members: {passwords_out}")
+    click.echo("Imported.")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo organisation and logins (safe to run again)."""
+    from learning import demo
+
+    logins = demo.load()
+    db.session.commit()
+    click.echo("Demo data loaded. Logins (username / password):")
+    for role, username, password in logins:
+        click.echo(f"  {role:<28} {username:<14} {password}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(roster_cli)
+    app.cli.add_command(demo_command)

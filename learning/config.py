@@ -1,0 +1,153 @@
+"""Configuration classes; every setting that varies by deployment is read from the environment.
+
+`APP_ENV` picks the class: ``production`` (the default, so a forgotten variable fails closed),
+``development`` (what `make run` and `.flaskenv` use) or ``testing``.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from typing import ClassVar
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def normalise_database_url(url: str) -> str:
+    """Route PostgreSQL URLs through psycopg 3, whatever scheme the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Defaults shared by every environment; `environment_settings()` overrides them."""
+
+    ENV_NAME = "base"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # from DATABASE_URL, else SQLite in instance/
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    UPLOAD_DIR: str | None = None  # default: instance/uploads
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+    # Rate limits: shared storage (Redis) when configured so limits hold across workers/servers.
+    REDIS_URL: str | None = None
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "fixed-window"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
+    # Number of trusted reverse proxies in front of the app (X-Forwarded-For hops to trust).
+    PROXY_COUNT = 0
+
+    # Cookies: HttpOnly + SameSite=Lax everywhere; Secure in production (see ProductionConfig).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+
+    WTF_CSRF_TIME_LIMIT = None  # a member may keep a quiz page open for hours
+    # CSRF is checked in one place (learning/security.py) so token-authenticated API calls
+    # can be exempted while cookie-authenticated ones are not.
+    WTF_CSRF_CHECK_DEFAULT = False
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+
+    BOOTSTRAP_SERVE_LOCAL = True  # intranet: never load CSS/JS from another host
+    BOOTSTRAP_BOOTSWATCH_THEME = None
+
+    # flask-smorest (OpenAPI 3 generated from the code)
+    API_TITLE = "Study Hall API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    FORCE_HTTPS = False
+    PASSWORD_MIN_LENGTH = 8
+
+
+class ProductionConfig(Config):
+    """Real deployments: a real SECRET_KEY is required, cookies are Secure."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+class DevelopmentConfig(Config):
+    """Local `make run`: a generated secret key kept in the instance folder."""
+
+    ENV_NAME = "development"
+
+
+class TestingConfig(Config):
+    """The test suite: its own database URL, fast password hashing, no HTTPS."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+
+
+CONFIGS = {
+    "production": ProductionConfig,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+}
+
+def environment_settings(env: str) -> dict:
+    """Settings read from environment variables now (not at import), for `create_app`.
+
+    Every variable is listed in the README. The test configuration ignores the environment
+    except where a test sets values explicitly.
+    """
+    if env == "testing":
+        return {}
+    settings: dict = {}
+    for name in ("SECRET_KEY", "UPLOAD_DIR", "REDIS_URL", "LOGIN_LIMIT_PER_ACCOUNT",
+                 "LOGIN_LIMIT_PER_ADDRESS"):
+        if os.environ.get(name):
+            settings[name] = os.environ[name]
+    if os.environ.get("DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    storage = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL")
+    if storage:
+        settings["RATELIMIT_STORAGE_URI"] = storage
+    if os.environ.get("TIMEZONE"):
+        settings["BABEL_DEFAULT_TIMEZONE"] = os.environ["TIMEZONE"]
+    settings["MAX_CONTENT_LENGTH"] = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+    settings["PROXY_COUNT"] = _int("PROXY_COUNT", 0)
+    settings["FORCE_HTTPS"] = _bool("FORCE_HTTPS", False)
+    if os.environ.get("SESSION_COOKIE_SECURE") is not None:
+        secure = _bool("SESSION_COOKIE_SECURE", True)
+        settings["SESSION_COOKIE_SECURE"] = settings["REMEMBER_COOKIE_SECURE"] = secure
+    return settings
+
+
+WEAK_SECRET_KEYS = {"", "dev", "secret", "changeme", "change-me", "please-change-me"}
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A development secret key, generated once and kept in the instance folder."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

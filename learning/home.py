@@ -1,0 +1,30 @@
+"""The landing page after login and the health check."""
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select, text
+
+from learning.extensions import db
+from learning.orgs.models import Membership
+from learning.orgs.services import unit_paths
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():
+    """「我的学习」 start page: the units the user belongs to and leads."""
+    memberships = db.session.scalars(
+        select(Membership).where(Membership.user_id == current_user.id)
+        .join(Membership.unit)
+    ).all()
+    paths = unit_paths([m.unit for m in memberships])
+    return render_template("home/index.html", memberships=memberships, paths=paths)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Load balancer check: the app answers and the database does too."""
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
