@@ -2,7 +2,8 @@
 
 Pure: bytes in, plain objects out; no database and no Flask app needed. The service layer decides
 what to do with the rows; this module only says what the file contains and what is wrong with it,
-row by row, so a dry run can list every bad row at once.
+row by row, so a dry run can list every bad row at once. Turning the uploaded bytes into rows of
+text, and refusing files that cannot be read safely, is learning.spreadsheets' job.
 
 Messages are lazy translation strings (English msgids): they render in the reader's locale when
 shown, and as the English msgid when there is no app or request context.
@@ -10,22 +11,19 @@ shown, and as the English msgid when there is no app or request context.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
-from defusedxml.common import DefusedXmlException
 from flask_babel import lazy_gettext as _l
 
-MAX_FILE_BYTES = 5 * 1024 * 1024  # uploads over this are refused
+# The file checks (size, encodings, XLSX safety) and their limits are learning.spreadsheets';
+# the upload limit is re-exported for the pages and messages that state it.
+from learning.spreadsheets import MAX_FILE_BYTES as MAX_FILE_BYTES
+from learning.spreadsheets import Column, FileRefused, find_columns, read_rows, split_header
+
 MAX_ROWS = 20_000  # data rows
-MAX_XLSX_UNCOMPRESSED = 50 * 1024 * 1024  # sum of member sizes inside the zip
-MAX_XLSX_RATIO = 100  # per-member uncompressed/compressed ratio cap (zip bombs)
 
 MAX_NAME_LENGTH = 64
 MAX_UNIT_PART_LENGTH = 64
@@ -47,7 +45,7 @@ ROLE_WORDS: dict[str, str] = {
 }  # fmt: skip
 
 # Header aliases per field, in order of preference. Headers are compared after NFKC with all
-# whitespace removed, so "姓 名" and "手机号 " match too.
+# whitespace removed (learning.spreadsheets.match_key), so "姓 名" and "手机号 " match too.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("姓名",),
     "username": ("用户名",),
@@ -62,15 +60,11 @@ _PHONE_RE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")  # used with fullmatch
 # What Excel writes into a CSV for a long number in a General-format cell: the digits are gone.
 _SCIENTIFIC_RE = re.compile(r"\d(?:\.\d+)?e\+?\d+", re.IGNORECASE)  # fullmatch
 _UNIT_SEPARATORS_RE = re.compile(r"[/／\\]")
-_DELIMITERS = (",", ";", "\t")
-
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and .doc) files
-_XLSX_REQUIRED_MEMBERS = ("[Content_Types].xml", "xl/workbook.xml")
 
 
-class RosterFileError(ValueError):
-    """The whole file cannot be read (message says why)."""
+# The whole file cannot be read (its message says why): the roster's name for FileRefused, so that
+# refusals of the shared reader and of the roster's own rules are caught alike.
+RosterFileError = FileRefused
 
 
 @dataclass(frozen=True)
@@ -104,195 +98,24 @@ class RosterFile:
 
 def read_roster(data: bytes, filename: str) -> RosterFile:
     """Read a roster upload; raise RosterFileError when the file as a whole cannot be read."""
-    if len(data) > MAX_FILE_BYTES:
-        raise RosterFileError(
-            _l("the file is larger than %(limit)d MB", limit=MAX_FILE_BYTES // (1024 * 1024))
-        )
-    if not data:
-        raise RosterFileError(_l("the file is empty"))
-    suffix = PurePath(filename).suffix.lower()
-    if suffix == ".csv":
-        table = _csv_cells(data)
-    elif suffix == ".xlsx":
-        table = _xlsx_cells(data)
-    else:
-        raise RosterFileError(
-            _l(
-                "unsupported file type %(suffix)s; save the roster as .xlsx or .csv",
-                suffix=suffix or _l("(no extension)"),
-            )
-        )
-    return _read_table(_numbered(table))
+    header, rows = split_header(read_rows(data, filename), max_rows=MAX_ROWS)
+    columns = _find_columns(header)
+    result = RosterFile()
+    first_row_of: dict[str, int] = {}  # username -> row that used it first
+    for number, cells in rows:
+        row, errors = _read_row(number, cells, columns, first_row_of)
+        result.errors.extend(errors)
+        if row is not None:
+            result.rows.append(row)
+    return result
 
 
-# --- CSV -----------------------------------------------------------------------------------
+# --- Rows ----------------------------------------------------------------------------------
 
 
-def _csv_cells(data: bytes) -> Iterator[list[str]]:
-    """Yield the cells of every physical row of a CSV file (one record per Excel row)."""
-    text = _decode_csv(data)
-    delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        for record in reader:
-            yield [_cell_text(value) for value in record]
-    except csv.Error as exc:
-        raise RosterFileError(
-            _l("the CSV file is malformed near line %(line)d", line=reader.line_num)
-        ) from exc
-
-
-def _decode_csv(data: bytes) -> str:
-    """Check that the bytes are text, and decode them as UTF-8 (with or without BOM) or GB18030."""
-    if data.startswith(_ZIP_MAGIC):
-        raise RosterFileError(
-            _l("this is an XLSX (zip) file, not a CSV file; upload it with the .xlsx extension")
-        )
-    if data.startswith(_OLE2_MAGIC):
-        raise RosterFileError(
-            _l("this is an old Excel .xls file, not a CSV file; save it as .xlsx or CSV UTF-8")
-        )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise RosterFileError(_l("UTF-16 text is not supported; save the roster as CSV UTF-8"))
-    if b"\x00" in data:
-        raise RosterFileError(_l("this is not a CSV file: it contains binary data"))
-    # Excel writes UTF-8 with a BOM ("CSV UTF-8") or, on Chinese Windows, GBK, which GB18030
-    # extends. Valid GBK text is almost never valid UTF-8, so trying UTF-8 first is safe.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RosterFileError(
-        _l("the CSV file is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8")
-    )
-
-
-def _sniff_delimiter(text: str) -> str:
-    """Pick the delimiter used most in the first non-blank line (the header); default comma."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {delimiter: header.count(delimiter) for delimiter in _DELIMITERS}
-    best = max(_DELIMITERS, key=lambda delimiter: counts[delimiter])  # ties keep the comma
-    return best if counts[best] else ","
-
-
-# --- XLSX ----------------------------------------------------------------------------------
-
-
-def _xlsx_cells(data: bytes) -> Iterator[list[str]]:
-    """Yield the cells of every physical row of the first worksheet of an XLSX file."""
-    _check_xlsx_archive(data)
-    # Imported here so that CSV-only callers (and tests) never pay for openpyxl's import.
-    import openpyxl
-
-    if not openpyxl.DEFUSEDXML:  # OPENPYXL_DEFUSEDXML=False would let entity bombs through
-        raise RuntimeError("openpyxl must use defusedxml to read uploaded XLSX files")
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on malformed files
-        raise _unreadable_xlsx(exc) from exc
-    try:
-        if not workbook.worksheets:
-            raise RosterFileError(_l("the XLSX file has no worksheet"))
-        sheet = workbook.worksheets[0]
-        # Read-only mode trusts the sheet's stored dimensions, which some writers get wrong.
-        sheet.reset_dimensions()
-        for values in sheet.iter_rows(values_only=True):
-            yield [_cell_text(value) for value in values]
-    except RosterFileError:
-        raise
-    except Exception as exc:  # sheets are parsed lazily, so XML errors also surface here
-        raise _unreadable_xlsx(exc) from exc
-    finally:
-        workbook.close()
-
-
-def _check_xlsx_archive(data: bytes) -> None:
-    """Refuse anything that is not a zip holding a workbook, and zip bombs, before openpyxl."""
-    if not data.startswith(_ZIP_MAGIC):
-        raise RosterFileError(
-            _l("this is not an XLSX file (it is not a zip archive); save the roster as .xlsx")
-        )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
-        raise _invalid_xlsx() from exc
-    names = {member.filename for member in members}
-    if any(required not in names for required in _XLSX_REQUIRED_MEMBERS):
-        raise _invalid_xlsx()
-    # The declared sizes can be trusted as upper bounds: zipfile stops reading a member at its
-    # declared size and checks the CRC, so a lying header fails instead of inflating further.
-    if sum(member.file_size for member in members) > MAX_XLSX_UNCOMPRESSED:
-        raise _zip_bomb()
-    for member in members:
-        if member.file_size and (
-            member.compress_size == 0 or member.file_size / member.compress_size > MAX_XLSX_RATIO
-        ):
-            raise _zip_bomb()
-
-
-def _unreadable_xlsx(exc: BaseException) -> RosterFileError:
-    """Say why openpyxl failed: forbidden XML (an entity bomb) or simply not a valid XLSX."""
-    # openpyxl wraps parse errors in its own ValueError, so look down the whole cause chain.
-    cause: BaseException | None = exc
-    seen: set[int] = set()
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, DefusedXmlException):
-            return RosterFileError(
-                _l("the XLSX file contains forbidden XML (entity declarations); it was not read")
-            )
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    return _invalid_xlsx()
-
-
-def _invalid_xlsx() -> RosterFileError:
-    return RosterFileError(_l("this is not a valid XLSX file; open it in Excel and save it again"))
-
-
-def _zip_bomb() -> RosterFileError:
-    return RosterFileError(
-        _l("the XLSX file expands to too much data when unpacked; it was not read")
-    )
-
-
-# --- Cells and rows ------------------------------------------------------------------------
-
-
-def _cell_text(value: object) -> str:
-    """Turn a cell into stripped text; whole numbers lose the ".0" Excel gives typed-in numbers."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        # A phone or 团员编号 typed as a number: 13800138000.0 (shown as 1.38E+10) -> "13800138000".
-        return str(int(value))
-    return str(value).strip()
-
-
-def _numbered(rows: Iterable[list[str]]) -> Iterator[tuple[int, list[str]]]:
-    """Number rows as Excel does (from 1, blank rows counted) and drop the blank ones."""
-    for number, cells in enumerate(rows, start=1):
-        if any(cells):
-            yield number, cells
-
-
-@dataclass(frozen=True)
-class _Column:
-    index: int
-    header: str  # as written in the file, for RowError.column
-
-
-def _find_columns(header: list[str]) -> dict[str, _Column]:
+def _find_columns(header: list[str]) -> dict[str, Column]:
     """Map each known field to its column; raise RosterFileError if a required one is missing."""
-    keys = [_header_key(text) for text in header]
-    columns: dict[str, _Column] = {}
-    for name, aliases in HEADER_ALIASES.items():
-        for alias in aliases:
-            if alias in keys:
-                index = keys.index(alias)
-                columns[name] = _Column(index, header[index])
-                break
+    columns = find_columns(header, HEADER_ALIASES)
     missing = [
         label
         for label, present in (
@@ -310,45 +133,21 @@ def _find_columns(header: list[str]) -> dict[str, _Column]:
     return columns
 
 
-def _header_key(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
-
-
-def _read_table(rows: Iterator[tuple[int, list[str]]]) -> RosterFile:
-    """Read the header, then validate every data row, collecting all errors."""
-    first = next(rows, None)
-    if first is None:
-        raise RosterFileError(_l("the file has no header row"))
-    columns = _find_columns(first[1])
-    result = RosterFile()
-    first_row_of: dict[str, int] = {}  # username -> row that used it first
-    for count, (number, cells) in enumerate(rows, start=1):
-        if count > MAX_ROWS:
-            raise RosterFileError(
-                _l("the file has more than %(limit)d data rows; split it", limit=MAX_ROWS)
-            )
-        row, errors = _read_row(number, cells, columns, first_row_of)
-        result.errors.extend(errors)
-        if row is not None:
-            result.rows.append(row)
-    return result
-
-
 def _read_row(
-    number: int, cells: list[str], columns: dict[str, _Column], first_row_of: dict[str, int]
+    number: int, cells: list[str], columns: dict[str, Column], first_row_of: dict[str, int]
 ) -> tuple[RosterRow | None, list[RowError]]:
     """Validate one data row; return the row (None if it has errors) and its errors."""
     errors: list[RowError] = []
 
     def cell(name: str) -> str:
         column = columns.get(name)
-        return cells[column.index] if column and column.index < len(cells) else ""
+        return column.text(cells) if column else ""
 
-    def report(column: _Column, message: str | None) -> None:
+    def report(column: Column, message: str | None) -> None:
         if message is not None:
             errors.append(RowError(number, column.header, message))
 
-    name = cell("name")
+    name = cell("name").strip()  # cells keep U+3000 and other Unicode spaces; names do not
     report(columns["name"], _check_name(name))
 
     username_column, raw_username = _username_source(columns, cell)
@@ -378,9 +177,7 @@ def _read_row(
     return RosterRow(number, name, username, unit_path, role, phone), errors
 
 
-def _username_source(
-    columns: dict[str, _Column], cell: Callable[[str], str]
-) -> tuple[_Column, str]:
+def _username_source(columns: dict[str, Column], cell: Callable[[str], str]) -> tuple[Column, str]:
     """Pick the username cell: 用户名 when filled, else 团员编号 (when that column exists)."""
     if "username" in columns and (cell("username") or "member_no" not in columns):
         return columns["username"], cell("username")
