@@ -1,0 +1,341 @@
+"""The one place where user text becomes HTML (STYLE.md habit 6).
+
+Module bodies, question stems and forum posts are all untrusted, whoever wrote them. They go
+Markdown -> bleach (explicit allowlist, plus the two filters below) -> `Markup`. The result is
+rendered once at save time and stored, so everything here is deterministic: the same source gives
+the same bytes on every server, and `sanitize_html(render_markdown(x)) == render_markdown(x)`.
+
+Raw HTML inside Markdown is *passed to bleach*, not escaped: allowed tags (<u>, <sub>, a table
+pasted from an old quiz) keep working, anything else is stripped. Stripping keeps the text of a
+tag, which is wrong for tags whose "text" is code or hidden content (<script>alert(1)</script>
+must not leave "alert(1)" behind), so those elements are removed with everything inside them.
+
+URL policy, enforced on the final attribute values (entities decoded, control characters and
+whitespace removed, as a browser would see them):
+- links: http, https, mailto, or relative (`/files/12`, `#top`, `//host/x`); a link to another
+  host is fine (members cite sources). Every <a> gets rel="noopener nofollow".
+- images: our own server only, i.e. a path starting with a single "/". The app runs on intranets
+  and must not make the reader's browser contact another host. A refused image is replaced by its
+  alt text.
+"""
+
+import html
+import re
+import threading
+from functools import partial
+from html.parser import HTMLParser
+
+import bleach
+import markdown
+from bleach.html5lib_shim import Filter
+from bleach.linkifier import LinkifyFilter
+from markdown import inlinepatterns
+from markdown.extensions import Extension
+from markupsafe import Markup
+
+ALLOWED_TAGS = frozenset({
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
+    "strong", "em", "b", "i", "u", "s", "del", "ins", "sub", "sup", "mark", "span",
+    "blockquote", "ul", "ol", "li", "dl", "dt", "dd",
+    "code", "pre", "kbd",
+    "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
+    "a", "img", "abbr",
+})  # fmt: skip
+
+# No style, class or id anywhere (ids allow DOM clobbering), no event handlers, no align (the
+# tables extension is told to emit align instead of style, and we drop that too).
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title", "rel"],
+    "img": ["src", "alt", "title", "width", "height"],
+    "abbr": ["title"],
+    "ol": ["start"],
+    "th": ["colspan", "rowspan"],
+    "td": ["colspan", "rowspan"],
+}
+
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+# Elements removed together with their content, not just their tags: their content is code,
+# markup in another language, or not meant to be shown.
+_DROP_WITH_CONTENT = frozenset({
+    "script", "style", "iframe", "frame", "frameset", "object", "applet", "embed",
+    "svg", "math", "template", "noscript", "noembed", "noframes",
+})  # fmt: skip
+
+# Longer sources are not parsed as Markdown but shown as escaped text (see render_markdown);
+# forms should refuse them with this number (forum posts can use a much smaller one). A long
+# speech (a congress report is ~32,000 characters) fits. Some adversarial shapes still cost
+# seconds at this size: Python-Markdown's raw-HTML pass uses the stdlib html.parser, which is
+# quadratic on runs of unterminated tags before CPython 3.11.13 (CVE-2025-6069), and html5lib's
+# etree walker is quadratic in the number of siblings. Ordinary text takes milliseconds.
+MAX_SOURCE_CHARS = 50_000
+# How far ahead, and how deeply nested, a link's closing "]" or ")" may be (see _BoundedScan).
+_BRACKET_SCAN_CHARS = 2_000
+_BRACKET_NESTING = 8
+# Bare URLs are linked only with an explicit http(s) scheme ("README.md" is a domain name too),
+# not inside a longer scheme, and only over ASCII URL characters: "见https://example.com/a，然后"
+# starts after "见" and stops at "，". The length bound keeps bleach's trailing-punctuation
+# trimming cheap. bleach's own URL pattern is quadratic on runs of "(", and wants a public
+# suffix, which intranet host names lack.
+_BARE_URL = re.compile(
+    r"(?<![A-Za-z0-9+.\-])https?://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]{1,2000}", re.IGNORECASE
+)
+
+# C0 controls other than tab/newline/CR, and DEL. Python-Markdown uses \x02/\x03 to mark its own
+# placeholders, and nothing legitimate in a post needs these; bleach would turn them into "?".
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# For URL checks only: anything that is not printable ASCII. Browsers ignore tabs and newlines
+# inside URLs and leading controls/spaces; removing more than they do can only make a check
+# stricter, never let a scheme or a "//" through.
+_NOT_URL_CHARS = re.compile(r"[^\x21-\x7e]+")
+_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*:")
+
+_LINK_REL = "noopener nofollow"
+
+
+def render_markdown(text: str) -> Markup:
+    """Markdown source -> sanitised HTML, safe to store and serve."""
+    if not text:
+        return Markup("")
+    source = _CONTROL_CHARS.sub("", text)
+    state = _state()
+    raw_html = None
+    if len(source) <= MAX_SOURCE_CHARS:
+        try:
+            state.md.reset()
+            raw_html = state.md.convert(source)
+        except RecursionError:
+            # Python-Markdown recurses once per nesting level ("- - - ... x" a thousand deep).
+            state.md = _new_markdown()
+    if raw_html is None:
+        # Too long or too deep to be prose: show it literally rather than fail the save.
+        raw_html = "".join(
+            f"<p>{html.escape(block, quote=False)}</p>" for block in source.split("\n\n")
+        )
+    return Markup(state.cleaner.clean(raw_html))
+
+
+def sanitize_html(html: str) -> Markup:  # the parameter shadows the html module, unused here
+    """Already-HTML input (e.g. GIFT [html] question text) -> sanitised HTML.
+
+    Same allowlist, filters and URL policy as `render_markdown`.
+    """
+    if not html:
+        return Markup("")
+    return Markup(_state().cleaner.clean(_CONTROL_CHARS.sub("", html)))
+
+
+def to_plain_text(text: str, limit: int | None = None) -> str:
+    """Markdown -> plain text for previews/notifications.
+
+    No tags, entities unescaped, whitespace collapsed, cut at `limit` characters (the ellipsis
+    included) when given. Goes through `render_markdown` so a preview never shows what the
+    rendered page would not (e.g. the body of a <script>).
+    """
+    if limit is not None and limit < 1:
+        raise ValueError("limit must be a positive number of characters")
+    extractor = _TextExtractor()
+    extractor.feed(str(render_markdown(text)))
+    extractor.close()
+    plain = " ".join("".join(extractor.parts).split())
+    if limit is not None and len(plain) > limit:
+        plain = plain[: limit - 1].rstrip() + "…"
+    return plain
+
+
+def _url_allowed(value: str, *, own_host_only: bool) -> bool:
+    """Whether a link href (or, with own_host_only, an image src) may stay."""
+    url = _NOT_URL_CHARS.sub("", html.unescape(value)).lower()
+    if own_host_only:
+        # "/files/1" yes; "//host/x" and "/\host/x" (browsers read "\" as "/") are other hosts.
+        return url.startswith("/") and url[1:2] not in ("/", "\\")
+    scheme = _SCHEME.match(url)
+    return scheme is None or scheme.group()[:-1] in ALLOWED_PROTOCOLS
+
+
+class _ContentPolicy(Filter):
+    """html5lib filter run after bleach's own sanitiser: what an allowlist cannot express.
+
+    - drops the _DROP_WITH_CONTENT elements with everything inside them (bleach is told to let
+      them through only so that they arrive here as elements rather than as loose text);
+    - replaces images that are not on our own server by their alt text;
+    - removes link targets outside the URL policy and sets rel on every link.
+    The token stream comes from a parsed tree, so start and end tags are balanced.
+    """
+
+    def __iter__(self):
+        depth = 0  # > 0 while inside an element being dropped
+        for token in super().__iter__():
+            kind = token["type"]
+            if depth:
+                if kind == "StartTag":
+                    depth += 1
+                elif kind == "EndTag":
+                    depth -= 1
+                continue
+            name = token.get("name")
+            if name in _DROP_WITH_CONTENT:
+                if kind == "StartTag":
+                    depth = 1
+                continue
+            if name == "img" and kind in ("StartTag", "EmptyTag"):
+                attrs = token.get("data") or {}
+                if not _url_allowed(attrs.get((None, "src"), ""), own_host_only=True):
+                    alt = html.unescape(attrs.get((None, "alt"), ""))
+                    if alt:
+                        yield {"type": "Characters", "data": alt}
+                    continue
+            elif name == "a" and kind == "StartTag":
+                attrs = dict(token.get("data") or {})
+                href = attrs.get((None, "href"))
+                if href is not None and not _url_allowed(href, own_host_only=False):
+                    del attrs[(None, "href")]
+                attrs[(None, "rel")] = _LINK_REL
+                token["data"] = attrs
+            yield token
+
+
+def _linkify_callback(attrs: dict, new: bool) -> dict | None:
+    """Give new links from bare URLs our rel; leave existing links to _ContentPolicy."""
+    if not new:
+        return attrs  # existing links were already checked by _ContentPolicy
+    text = attrs.get("_text", "").lower()
+    href = attrs.get((None, "href"), "")
+    if not text.startswith(("http://", "https://")) or not _url_allowed(href, own_host_only=False):
+        return None
+    attrs[(None, "rel")] = _LINK_REL
+    return attrs
+
+
+class _BoundedScan:
+    """Mixin for Python-Markdown's link processors: find closing brackets in linear time.
+
+    Upstream walks character by character to the end of the paragraph for every "[" and "]("
+    that might open a link (Python-Markdown issue #798): 10,000 "[" took 20 s. Here the closing
+    bracket is searched with a regex, at most _BRACKET_SCAN_CHARS ahead and _BRACKET_NESTING
+    levels deep. A link beyond those limits, or whose title holds unbalanced parentheses, stays
+    plain text.
+    """
+
+    def getText(self, data, index):
+        end = _closing_bracket(data, index, _SQUARE_BRACKETS, "[")
+        if end is None:
+            return "", index, False
+        return data[index : end - 1], end, True
+
+    def getLink(self, data, index):
+        if not data.startswith("(", index):
+            return "", None, index, False
+        end = _closing_bracket(data, index + 1, _ROUND_BRACKETS, "(")
+        if end is None:
+            return "", None, index, False
+        href, title, link_end, handled = super().getLink(data[index:end], 0)
+        return href, title, index + link_end, handled
+
+    def evalId(self, data, index, text):
+        ref, end, handled = super().evalId(data[index : index + _BRACKET_SCAN_CHARS], 0, text)
+        return ref, index + end, handled
+
+
+_SQUARE_BRACKETS = re.compile(r"[\[\]]")
+_ROUND_BRACKETS = re.compile(r"[()]")
+
+
+def _closing_bracket(data: str, index: int, brackets: re.Pattern, opener: str) -> int | None:
+    """Position just past the bracket closing the one before `index`, if within the limits."""
+    depth = 1
+    for match in brackets.finditer(data, index, index + _BRACKET_SCAN_CHARS):
+        depth += 1 if match.group() == opener else -1
+        if depth == 0:
+            return match.end()
+        if depth > _BRACKET_NESTING:
+            return None
+    return None
+
+
+class _BoundedLinks(Extension):
+    """Re-registers the six link and image processors with _BoundedScan, same names and order."""
+
+    def extendMarkdown(self, md):
+        ip = inlinepatterns
+        for name, base, pattern, priority in (
+            ("reference", ip.ReferenceInlineProcessor, ip.REFERENCE_RE, 170),
+            ("link", ip.LinkInlineProcessor, ip.LINK_RE, 160),
+            ("image_link", ip.ImageInlineProcessor, ip.IMAGE_LINK_RE, 150),
+            ("image_reference", ip.ImageReferenceInlineProcessor, ip.IMAGE_REFERENCE_RE, 140),
+            ("short_reference", ip.ShortReferenceInlineProcessor, ip.REFERENCE_RE, 130),
+            ("short_image_ref", ip.ShortImageReferenceInlineProcessor, ip.IMAGE_REFERENCE_RE, 125),
+        ):
+            bounded = type(f"Bounded{base.__name__}", (_BoundedScan, base), {})
+            md.inlinePatterns.register(bounded(pattern, md), name, priority)
+
+
+def _new_markdown() -> markdown.Markdown:
+    # No nl2br (speeches use normal paragraphs), no extension that emits attributes or styles
+    # we would only strip again (attr_list, footnotes' ids, codehilite); tables emit align
+    # instead of style, and bleach drops align.
+    return markdown.Markdown(
+        extensions=["tables", "fenced_code", "sane_lists", "def_list", _BoundedLinks()],
+        extension_configs={"tables": {"use_align_attribute": True}},
+        output_format="html",
+    )
+
+
+def _new_cleaner() -> bleach.Cleaner:
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS | _DROP_WITH_CONTENT,  # see _ContentPolicy: dropped there, with content
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        filters=[
+            _ContentPolicy,
+            partial(
+                LinkifyFilter,
+                callbacks=[_linkify_callback],
+                skip_tags={"pre", "code"},
+                url_re=_BARE_URL,
+            ),
+        ],
+    )
+
+
+_local = threading.local()
+
+
+def _state() -> threading.local:
+    """This thread's Markdown converter and bleach Cleaner (neither is thread-safe)."""
+    if not hasattr(_local, "md"):
+        _local.md = _new_markdown()
+        _local.cleaner = _new_cleaner()
+    return _local
+
+
+# Tags after which a preview needs a space, so "<p>a</p><p>b</p>" reads "a b", not "ab".
+_BLOCK_TAGS = frozenset({
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li",
+    "dl", "dt", "dd", "pre", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
+})  # fmt: skip
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the text of our own sanitised HTML (well-formed, so html.parser is enough)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+        elif tag == "img":
+            alt = dict(attrs).get("alt")
+            if alt:
+                self.parts.append(alt)
+
+    def handle_endtag(self, tag):
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data):
+        self.parts.append(data)
