@@ -6,7 +6,10 @@ A request that carries `Authorization: Bearer <token>` is authenticated by that 
 (the session cookie is ignored), and only such requests skip the CSRF check.
 """
 
+from functools import wraps
+
 from flask import Flask, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -48,9 +51,27 @@ def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
     def _require_login():
         if not current_user.is_authenticated:
             return json_error(401)
+        if current_user.must_change_password:
+            # A generated or reset password only opens the change-password page.
+            return json_error(403, _("Change your password on the website first."))
         return None
 
     return blp
+
+
+def api_requires(policy):
+    """Refuse with 403 unless `policy(current_user)`; checked before the body is parsed."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not policy(current_user):
+                return json_error(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 class ErrorSchema(Schema):

@@ -3,12 +3,15 @@
 Each command runs as one transaction: it commits at the end or, on any error, writes nothing.
 """
 
+import os
 import sys
+from functools import wraps
 from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale
 
 from learning.extensions import db
 
@@ -16,10 +19,22 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 roster_cli = AppGroup("roster", help="Import the member roster.")
 
 
+def in_default_locale(command):
+    """Run a command in the default locale: without a request there is no visitor's choice."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            return command(*args, **kwargs)
+
+    return wrapper
+
+
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--name", "display_name", default="", help="Display name (default: username).")
 @click.option("--admin", is_flag=True, help="Make the user an administrator.")
+@in_default_locale
 def create_user_command(username: str, display_name: str, admin: bool) -> None:
     """Create USERNAME; the password is read from a prompt, or from stdin when piped."""
     from learning.accounts import services
@@ -43,6 +58,7 @@ def create_user_command(username: str, display_name: str, admin: bool) -> None:
 @click.option("--passwords-out", type=click.Path(dir_okay=False, path_type=Path),
               default="initial-passwords.xlsx", show_default=True,
               help="Where to write the new members' initial passwords (XLSX).")
+@in_default_locale
 def roster_import_command(file: Path, dry_run: bool, passwords_out: Path) -> None:
     """Import a roster CSV/XLSX (all-or-nothing); exits non-zero when any row has errors."""
     from learning.roster import services
@@ -69,15 +85,38 @@ def roster_import_command(file: Path, dry_run: bool, passwords_out: Path) -> Non
     if dry_run:
         click.echo("Dry run: nothing was changed.")
         return
-    db.session.commit()
     if result.credentials:
-        passwords_out.write_bytes(services.credentials_xlsx(result.credentials))
-        passwords_out.chmod(0o600)
+        # Written before the commit: the passwords exist nowhere else, so an import whose
+        # passwords file cannot be written must not happen at all.
+        try:
+            _write_private(passwords_out, services.credentials_xlsx(result.credentials))
+        except OSError as error:
+            db.session.rollback()
+            raise click.ClickException(
+                f"cannot write {passwords_out}: {error.strerror}; nothing was imported."
+            ) from error
+    try:
+        db.session.commit()
+    except Exception:
+        if result.credentials:
+            passwords_out.unlink(missing_ok=True)  # passwords of accounts that do not exist
+        raise
+    if result.credentials:
         click.echo(f"Initial passwords of {len(result.credentials)} new members: {passwords_out}")
     click.echo("Imported.")
 
 
+def _write_private(path: Path, content: bytes) -> None:
+    """Write a file only its owner may read, from the moment it exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # an existing file keeps its old mode otherwise
+        handle.write(content)
+
+
 @click.command("demo")
+@with_appcontext  # `flask` pushes one itself; app.test_cli_runner() and other callers do not
+@in_default_locale
 def demo_command() -> None:
     """Load the demo organisation and logins (safe to run again)."""
     from learning import demo

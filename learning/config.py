@@ -98,7 +98,7 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(Config):
-    """The test suite: its own database URL, fast password hashing, no HTTPS."""
+    """The test suite: its own database URL and key; the environment is ignored."""
 
     ENV_NAME = "testing"
     TESTING = True
@@ -140,7 +140,9 @@ def environment_settings(env: str) -> dict:
     return settings
 
 
-WEAK_SECRET_KEYS = {"", "dev", "secret", "changeme", "change-me", "please-change-me"}
+# Placeholders, and the test suite's key: it is in the repository, so it is no secret.
+WEAK_SECRET_KEYS = {"", "dev", "secret", "changeme", "change-me", "please-change-me",
+                    TestingConfig.SECRET_KEY}
 
 
 def instance_secret_key(instance_path: str) -> str:

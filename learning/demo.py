@@ -24,25 +24,31 @@ def _unit(name: str, kind: str, parent: OrgUnit | None) -> OrgUnit:
     return unit or orgs.create_unit(name, kind, parent)
 
 
-def _user(username: str, name: str, *, admin: bool = False) -> User:
+def _user(username: str, name: str, password_hash: str, *, admin: bool = False) -> User:
     user = accounts.get_by_username(username)
     if user is None:
-        user = accounts.create_user(username, name, DEMO_PASSWORD, is_admin=admin)
+        user = User(username=username, display_name=name, password_hash=password_hash,
+                    is_admin=admin)
+        db.session.add(user)
+        db.session.flush()
     return user
 
 
 def load() -> list[tuple[str, str, str]]:
     """Create what is missing; returns (role, username, password) for the printed logins."""
+    # Everyone shares the printed demo password: hash it once, not once per account (forty-four
+    # full-cost scrypt hashes made `make run` wait several seconds).
+    pw = accounts.hash_password(DEMO_PASSWORD)
     logins = [("admin", "admin", DEMO_PASSWORD)]
-    _user("admin", "管理员", admin=True)
+    _user("admin", "管理员", pw, admin=True)
     committee = _unit(COMMITTEE, "committee", None)
-    secretary = _user("tuanwei", "团委书记")
+    secretary = _user("tuanwei", "团委书记", pw)
     orgs.set_membership(secretary, committee, "leader")
     logins.append(("committee leader 团委书记", "tuanwei", DEMO_PASSWORD))
     serial = 0
     for b, (branch_name, groups) in enumerate(BRANCHES.items(), start=1):
         branch = _unit(branch_name, "branch", committee)
-        leader = _user(f"zhishu{b}", f"{branch_name}书记")
+        leader = _user(f"zhishu{b}", f"{branch_name}书记", pw)
         orgs.set_membership(leader, branch, "leader")
         logins.append((f"branch leader {branch_name}", leader.username, DEMO_PASSWORD))
         for group_name in groups:
@@ -50,7 +56,7 @@ def load() -> list[tuple[str, str, str]]:
             for i in range(10):
                 serial += 1
                 name = SURNAMES[serial % len(SURNAMES)] + GIVEN[(serial * 3) % len(GIVEN)]
-                user = _user(f"m{serial:03d}", name)
+                user = _user(f"m{serial:03d}", name, pw)
                 role = "leader" if i == 0 else "member"
                 orgs.set_membership(user, group, role)
                 if i == 0:

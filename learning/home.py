@@ -1,8 +1,9 @@
 """The landing page after login and the health check."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from learning.extensions import db
 from learning.orgs.models import Membership
@@ -26,5 +27,9 @@ def index():
 @bp.get("/healthz")
 def healthz():
     """Load balancer check: the app answers and the database does too."""
-    db.session.execute(text("SELECT 1"))
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        current_app.logger.exception("health check: database unreachable")
+        return {"status": "database unavailable"}, 503
     return {"status": "ok"}

@@ -39,7 +39,8 @@ def scope_unit_ids(user):
         .subquery()
     )
     below = OrgUnit.path.like(led.c.path + "%")
-    return select(OrgUnit.id).join(led, below)
+    # distinct: a unit below two led units (a branch and one of its groups) is listed once.
+    return select(OrgUnit.id).join(led, below).distinct()
 
 
 def is_admin(user) -> bool:

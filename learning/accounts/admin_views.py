@@ -1,6 +1,6 @@
 """Admin pages for people: search the roster, edit a member, memberships, reset, deactivate."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -40,9 +40,11 @@ def member_query(q: str | None, unit: OrgUnit | None, role: str | None):
     """The filtered member list as one SELECT (paginated by the caller)."""
     query = select(User).options(selectinload(User.memberships)).order_by(User.username)
     if q:
-        like = f"%{q.strip()}%"
-        query = query.where(or_(User.username.ilike(like), User.display_name.ilike(like),
-                                User.phone.like(like)))
+        # autoescape: a "%" or "_" the admin types is looked for, not used as a wildcard.
+        term = q.strip()
+        query = query.where(or_(User.username.icontains(term, autoescape=True),
+                                User.display_name.icontains(term, autoescape=True),
+                                User.phone.contains(term, autoescape=True)))
     if unit is not None or role in ("member", "leader"):
         sub = select(Membership.user_id)
         if unit is not None:
@@ -55,6 +57,14 @@ def member_query(q: str | None, unit: OrgUnit | None, role: str | None):
     if role == "inactive":
         query = query.where(User.active.is_(False))
     return query
+
+
+def password_page(user: User, password: str):
+    """The page that shows a generated password once; the browser must not keep a copy."""
+    response = make_response(render_template("people/password.html", user=user,
+                                             password=password))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/")
@@ -82,7 +92,7 @@ def create():
             form.username.errors.append(str(error))
         else:
             record("user.create", f"created user {user.username}", target=user)
-            return render_template("people/password.html", user=user, password=password)
+            return password_page(user, password)
     return render_template("people/new.html", form=form)
 
 
@@ -151,7 +161,7 @@ def reset_password(user_id: int):
         return redirect(url_for("people.edit", user_id=user.id))
     password = services.reset_password(user)
     record("user.reset_password", f"reset the password of {user.username}", target=user)
-    return render_template("people/password.html", user=user, password=password)
+    return password_page(user, password)
 
 
 @bp.post("/<int:user_id>/active")

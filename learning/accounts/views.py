@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -96,11 +97,13 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+    # After the clear: logout_user() leaves the flag that tells Flask-Login to delete the
+    # remember-me cookie; cleared away, the cookie would log the user straight back in.
+    logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -135,8 +138,11 @@ def tokens():
         select(ApiToken).where(ApiToken.user_id == current_user.id)
         .order_by(ApiToken.created_at.desc())
     ).all()
-    return render_template("accounts/tokens.html", form=form, tokens=items, new_token=new_token,
-                           revoke_form=ConfirmForm(), now=utcnow())
+    response = make_response(render_template(
+        "accounts/tokens.html", form=form, tokens=items, new_token=new_token,
+        revoke_form=ConfirmForm(), now=utcnow()))
+    response.headers["Cache-Control"] = "no-store"  # the new token is on this page
+    return response
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

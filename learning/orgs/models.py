@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning.dbtypes import UTCDateTime, utcnow
@@ -26,6 +26,9 @@ class OrgUnit(db.Model):
             "kind IN ('committee', 'general_branch', 'branch', 'group')", name="kind"
         ),
         Index("ix_org_units_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
+        # (parent_id, name) is not unique among roots (NULLs differ), so roots get their own.
+        Index("uq_org_units_root_name", "name", unique=True,
+              sqlite_where=text("parent_id IS NULL"), postgresql_where=text("parent_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -81,14 +81,20 @@ def rename_unit(unit: OrgUnit, name: str, kind: str | None = None,
         record("unit.rename", f"renamed unit {old} to {unit.name}", target=unit)
 
 
-def move_unit(unit: OrgUnit, new_parent: OrgUnit | None) -> None:
-    """Move a unit with its whole subtree under `new_parent`; never under itself."""
+def move_unit(unit: OrgUnit, new_parent: OrgUnit | None, new_name: str | None = None) -> None:
+    """Move a unit with its whole subtree under `new_parent`; never under itself.
+
+    `new_name` renames the unit in the same step: the name it will carry must be free at the
+    new place, and both change in one UPDATE (in either order, the state in between could clash
+    with a sibling's name at the old or the new place).
+    """
     if new_parent is not None and new_parent.is_at_or_below(unit):
         raise OrgError(_("A unit cannot be moved under itself or one of its own sub-units."))
     if new_parent is not None and new_parent.id == unit.parent_id:
         return
-    _check_name(unit.name, new_parent.id if new_parent else None, exclude_id=unit.id)
-    old_path, old_depth = unit.path, unit.depth
+    name = _check_name(new_name or unit.name, new_parent.id if new_parent else None,
+                       exclude_id=unit.id)
+    old_name, old_path, old_depth = unit.name, unit.path, unit.depth
     new_path = f"{new_parent.path if new_parent else '/'}{unit.id}/"
     shift = (new_parent.depth + 1 if new_parent else 0) - old_depth
     # One statement for the whole subtree; descendants keep their path suffix.
@@ -100,10 +106,13 @@ def move_unit(unit: OrgUnit, new_parent: OrgUnit | None) -> None:
         .execution_options(synchronize_session=False)
     )
     unit.parent_id = new_parent.id if new_parent else None
+    unit.name = name
     db.session.flush()
     db.session.expire_all()
-    record("unit.move", f"moved unit {unit.name}", target=unit,
+    record("unit.move", f"moved unit {name}", target=unit,
            details={"from": old_path, "to": new_path})
+    if name != old_name:
+        record("unit.rename", f"renamed unit {old_name} to {name}", target=unit)
 
 
 def subtree_member_count(unit: OrgUnit) -> int:

@@ -83,9 +83,10 @@ def edit(unit_id: int):
     if form.validate_on_submit():
         new_parent = db.session.get(OrgUnit, form.parent_id.data) if form.parent_id.data else None
         try:
-            services.rename_unit(unit, form.name.data, form.kind.data, form.position.data or 0)
+            # Move (and rename) first: the new name must be free among the new siblings.
             if (new_parent.id if new_parent else None) != unit.parent_id:
-                services.move_unit(unit, new_parent)
+                services.move_unit(unit, new_parent, new_name=form.name.data)
+            services.rename_unit(unit, form.name.data, form.kind.data, form.position.data or 0)
         except services.OrgError as error:
             db.session.rollback()
             form.name.errors.append(str(error))

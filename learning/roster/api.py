@@ -6,7 +6,7 @@ from flask_smorest import abort
 from marshmallow import Schema, fields
 from sqlalchemy.exc import IntegrityError
 
-from learning.api import api_blueprint
+from learning.api import api_blueprint, api_requires
 from learning.extensions import db
 from learning.permissions import can_manage_users
 from learning.roster import services
@@ -70,14 +70,13 @@ def _plan_body(plan, applied: bool, credentials=None) -> dict:
 
 
 @blp.post("/roster/import")
+@api_requires(can_manage_users)
 @blp.arguments(RosterImportArgs, location="query")
 @blp.arguments(RosterFileSchema, location="files")
 @blp.response(200, RosterImportResultSchema)
 @blp.alt_response(422, schema=RosterImportResultSchema, description="the file has row errors")
 def roster_import(args, files):
     """Check (dry_run=true, the default) or apply a roster CSV/XLSX file, all-or-nothing."""
-    if not can_manage_users(current_user):
-        abort(403)
     upload = request.files["file"]
     data = upload.read()
     try:
@@ -93,4 +92,5 @@ def roster_import(args, files):
     except IntegrityError:
         db.session.rollback()
         abort(409, message="The roster was changed concurrently; nothing was imported.")
-    return _plan_body(result.plan, applied=True, credentials=result.credentials)
+    body = _plan_body(result.plan, applied=True, credentials=result.credentials)
+    return body, 200, {"Cache-Control": "no-store"}  # initial passwords: never cached

@@ -2,7 +2,15 @@
 
 from io import BytesIO
 
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from openpyxl import Workbook
@@ -70,7 +78,10 @@ def apply():
         download = staging.stage(current_user.id, "roster-credentials", "initial-passwords.xlsx",
                                  services.credentials_xlsx(result.credentials)).token
     flash(_("The roster has been imported."), "success")
-    return render_template("roster/done.html", result=result, download=download)
+    response = make_response(render_template("roster/done.html", result=result,
+                                             download=download))
+    response.headers["Cache-Control"] = "no-store"  # the passwords are shown once, not cached
+    return response
 
 
 @bp.get("/passwords/<token>")

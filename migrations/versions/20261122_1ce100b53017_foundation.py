@@ -36,6 +36,7 @@ def upgrade():
     with op.batch_alter_table('org_units', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_org_units_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_org_units_path', ['path'], unique=False, postgresql_ops={'path': 'text_pattern_ops'})
+        batch_op.create_index('uq_org_units_root_name', ['name'], unique=True, sqlite_where=sa.text('parent_id IS NULL'), postgresql_where=sa.text('parent_id IS NULL'))
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -167,6 +168,7 @@ def downgrade():
     op.drop_table('api_tokens')
     op.drop_table('users')
     with op.batch_alter_table('org_units', schema=None) as batch_op:
+        batch_op.drop_index('uq_org_units_root_name', sqlite_where=sa.text('parent_id IS NULL'), postgresql_where=sa.text('parent_id IS NULL'))
         batch_op.drop_index('ix_org_units_path', postgresql_ops={'path': 'text_pattern_ops'})
         batch_op.drop_index(batch_op.f('ix_org_units_parent_id'))
 

@@ -1,0 +1,20 @@
+"""gunicorn settings for `make serve` / `gunicorn --config gunicorn.conf.py wsgi:app`.
+
+Sync workers: every request is short and database-bound; sized from the CPU count.
+Override any value with GUNICORN_CMD_ARGS, e.g. GUNICORN_CMD_ARGS="--workers 3".
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = 120  # a 3,000-member roster import hashes initial passwords for ~15 s
+graceful_timeout = 30
+keepalive = 5
+max_requests = 2000  # recycle workers now and then (bounded memory growth)
+max_requests_jitter = 200
+accesslog = "-"
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
