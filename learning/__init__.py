@@ -130,6 +130,13 @@ def _template_globals(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from courses import models as _course_models  # noqa: F401  (tables known to migrations)
+    from courses.catalog.api import blp as catalog_api
+    from courses.catalog.views import bp as catalog_bp
+    from courses.offline.api import blp as offline_api
+    from courses.offline.views import bp as offline_bp
+    from courses.study.api import blp as study_api
+    from courses.study.views import bp as study_bp
     from learning.accounts.admin_views import bp as people_bp
     from learning.accounts.api import blp as accounts_api
     from learning.accounts.views import bp as accounts_bp
@@ -141,7 +148,8 @@ def _register_blueprints(app: Flask) -> None:
     from learning.roster.api import blp as roster_api
     from learning.roster.views import bp as roster_bp
 
-    for blueprint in (home_bp, accounts_bp, people_bp, orgs_bp, roster_bp, audit_bp, i18n_bp):
+    for blueprint in (home_bp, accounts_bp, people_bp, orgs_bp, roster_bp, audit_bp, i18n_bp,
+                      catalog_bp, study_bp, offline_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (accounts_api, orgs_api, roster_api):
+    for blueprint in (accounts_api, orgs_api, roster_api, catalog_api, study_api, offline_api):
         ext.api.register_blueprint(blueprint)

@@ -252,3 +252,58 @@ def query_counter(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return count
+
+
+@pytest.fixture
+def make_course(app):
+    """Builder: a committed Course with `modules` modules (detached copy; `.module_ids` set)."""
+    from courses.models import Course, Module
+    from learning.markup import render_markdown
+
+    def make(title: str = "学习专题", *, published: bool = True, modules: int = 2,
+             rule: str = "reading", minutes: int = 10, body: str = "正文 **重点**"):
+        with app.app_context():
+            course = Course(title=title, summary="", published=published)
+            db.session.add(course)
+            db.session.flush()
+            for i in range(modules):
+                db.session.add(Module(
+                    course_id=course.id, title=f"第{i + 1}单元", body_md=body,
+                    body_html=str(render_markdown(body)), estimated_minutes=minutes,
+                    position=i, completion_rule=rule, published=published))
+            db.session.commit()
+            course_id = course.id
+            module_ids = list(db.session.scalars(
+                db.select(Module.id).where(Module.course_id == course_id)
+                .order_by(Module.position)))
+            course = db.session.get(Course, course_id)
+            db.session.expunge(course)
+        course.module_ids = module_ids
+        return course
+
+    return make
+
+
+@pytest.fixture
+def make_assignment(app):
+    """Builder: a committed Assignment of a course (or one module) to a unit, open by default."""
+    from datetime import timedelta
+
+    from courses.models import Assignment
+    from learning.dbtypes import utcnow
+
+    def make(course, unit, *, module_id: int | None = None, title: str = "第1期",
+             starts_in_days: float = -1, due_in_days: float = 7, closed: bool = False):
+        now = utcnow()
+        with app.app_context():
+            assignment = Assignment(
+                course_id=course.id, module_id=module_id, unit_id=unit.id, title=title,
+                starts_at=now + timedelta(days=starts_in_days),
+                due_at=now + timedelta(days=due_in_days), closed_at=now if closed else None)
+            db.session.add(assignment)
+            db.session.commit()
+            db.session.refresh(assignment)
+            db.session.expunge(assignment)
+        return assignment
+
+    return make

@@ -1,0 +1,1 @@
+"""Authoring courses, modules and attachments (admins), and reading the catalogue."""

@@ -1,0 +1,1 @@
+"""Offline group lessons recorded by leaders."""

@@ -1,0 +1,95 @@
+"""Who may see and do what with courses, modules, assignments and offline lessons.
+
+The course-level companion of learning/permissions.py (which cannot import course models:
+imports flow from the core outwards). Unit scope questions are delegated to the core policies.
+"""
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased
+
+from courses.models import Assignment, AssignmentMember, Course, Module
+from learning.extensions import db
+from learning.orgs.models import Membership, OrgUnit
+from learning.permissions import can_manage_unit, can_view_unit, is_admin, is_leader
+
+
+def assignments_for_user_select(user):
+    """SELECT of the assignments that apply to `user`.
+
+    Open periods follow the live tree (the user belongs to the assigned unit or one below it);
+    closed periods follow their frozen roster, so later transfers change nothing.
+    """
+    my_units = (
+        select(OrgUnit.path)
+        .join(Membership, Membership.unit_id == OrgUnit.id)
+        .where(Membership.user_id == user.id)
+        .subquery()
+    )
+    assigned_unit = aliased(OrgUnit)
+    live = exists().where(my_units.c.path.like(assigned_unit.path + "%"))
+    frozen = exists().where(AssignmentMember.assignment_id == Assignment.id,
+                            AssignmentMember.user_id == user.id)
+    return (
+        select(Assignment)
+        .join(assigned_unit, assigned_unit.id == Assignment.unit_id)
+        .where(or_(and_(Assignment.closed_at.is_(None), live),
+                   and_(Assignment.closed_at.is_not(None), frozen)))
+    )
+
+
+def _is_assigned(user, course_id: int, module_id: int | None = None) -> bool:
+    covers = Assignment.course_id == course_id
+    if module_id is not None:
+        covers = and_(covers, or_(Assignment.module_id.is_(None),
+                                  Assignment.module_id == module_id))
+    query = assignments_for_user_select(user).where(covers).limit(1)
+    return db.session.scalar(query) is not None
+
+
+def can_author(user) -> bool:
+    """Courses, modules and attachments are written by admins."""
+    return is_admin(user)
+
+
+def can_view_course(user, course: Course) -> bool:
+    """Admins see every course; leaders every published one (to assign it); members the
+    published courses assigned to them."""
+    if is_admin(user):
+        return True
+    if not course.published or not getattr(user, "is_authenticated", False):
+        return False
+    return is_leader(user) or _is_assigned(user, course.id)
+
+
+def can_view_module(user, module: Module) -> bool:
+    """Like courses; a module-only assignment opens just that module."""
+    if is_admin(user):
+        return True
+    if not (module.published and module.course.published):
+        return False
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return is_leader(user) or _is_assigned(user, module.course_id, module.id)
+
+
+def can_assign(user, unit: OrgUnit) -> bool:
+    """Admins, and leaders inside their own subtree, assign study to a unit."""
+    return can_manage_unit(user, unit)
+
+
+def can_manage_assignment(user, assignment: Assignment) -> bool:
+    """Closing or changing an assignment: whoever could have created it."""
+    return can_manage_unit(user, assignment.unit)
+
+
+def can_view_assignment(user, assignment: Assignment) -> bool:
+    """Leaders above the assigned unit, admins, and the people it is assigned to."""
+    if can_view_unit(user, assignment.unit):
+        return True
+    query = assignments_for_user_select(user).where(Assignment.id == assignment.id)
+    return db.session.scalar(query) is not None
+
+
+def can_record_offline(user, unit: OrgUnit) -> bool:
+    """Leaders record offline lessons for units in their scope; admins for any unit."""
+    return can_manage_unit(user, unit)

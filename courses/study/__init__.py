@@ -1,0 +1,1 @@
+"""Assignments with study periods, 「我的学习」, the module page and reading progress."""
