@@ -2,3 +2,16 @@
 
 Imports flow one way: `courses` uses the `learning` core; it never imports `quizzes`.
 """
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the package's CLI commands and its part of the demo data."""
+    from courses.catalog.cli import markup_cli
+    from courses.demo import load as load_demo
+    from courses.study.cli import assignments_cli
+
+    app.cli.add_command(markup_cli)
+    app.cli.add_command(assignments_cli)
+    app.extensions.setdefault("demo_loaders", []).append(load_demo)

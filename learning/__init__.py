@@ -69,6 +69,10 @@ def create_app(config: dict | None = None, env: str | None = None) -> Flask:
     from learning import cli
 
     cli.init_app(app)
+
+    import courses
+
+    courses.init_app(app)
     return app
 
 

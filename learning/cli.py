@@ -122,6 +122,9 @@ def demo_command() -> None:
     from learning import demo
 
     logins = demo.load()
+    # Feature packages add their demo data (courses, quizzes ...) through this hook.
+    for load in current_app.extensions.get("demo_loaders", []):
+        load(logins)
     db.session.commit()
     click.echo("Demo data loaded. Logins (username / password):")
     for role, username, password in logins:
