@@ -15,3 +15,14 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(markup_cli)
     app.cli.add_command(assignments_cli)
     app.extensions.setdefault("demo_loaders", []).append(load_demo)
+
+    from flask_babel import lazy_gettext as _l
+
+    from courses.permissions import can_author, can_list_offline_lessons
+    from learning.permissions import is_admin, is_leader
+
+    app.extensions.setdefault("nav_links", []).extend([
+        (_l("Study tasks"), "study.assignments", lambda u: is_admin(u) or is_leader(u)),
+        (_l("Offline lessons"), "offline.index", can_list_offline_lessons),
+        (_l("Courses"), "catalog.course_index", can_author),
+    ])

@@ -93,3 +93,47 @@ def can_view_assignment(user, assignment: Assignment) -> bool:
 def can_record_offline(user, unit: OrgUnit) -> bool:
     """Leaders record offline lessons for units in their scope; admins for any unit."""
     return can_manage_unit(user, unit)
+
+
+def can_list_offline_lessons(user) -> bool:
+    """The offline-lesson pages and API are for leaders (their scope) and admins (all)."""
+    return is_admin(user) or is_leader(user)
+
+
+def can_correct_offline(user, lesson) -> bool:
+    """Seeing and correcting a lesson record: whoever may record lessons for its unit."""
+    return can_record_offline(user, lesson.unit)
+
+
+def viewable_courses_select(user):
+    """SELECT of the courses `user` may view (the list form of can_view_course)."""
+    query = select(Course)
+    if is_admin(user):
+        return query
+    if not getattr(user, "is_authenticated", False):
+        return query.where(Course.id.is_(None))
+    query = query.where(Course.published.is_(True))
+    if is_leader(user):
+        return query
+    assigned = assignments_for_user_select(user).with_only_columns(Assignment.course_id)
+    return query.where(Course.id.in_(assigned))
+
+
+def viewable_modules(user, course: Course) -> list[Module]:
+    """The modules of `course` that `user` may view, in order, in at most two queries."""
+    query = select(Module).where(Module.course_id == course.id) \
+        .order_by(Module.position, Module.id)
+    if is_admin(user):
+        return list(db.session.scalars(query))
+    if not (course.published and getattr(user, "is_authenticated", False)):
+        return []
+    query = query.where(Module.published.is_(True))
+    if not is_leader(user):
+        covered = db.session.scalars(
+            assignments_for_user_select(user).with_only_columns(Assignment.module_id)
+            .where(Assignment.course_id == course.id)).all()
+        if not covered:
+            return []
+        if None not in covered:  # only module assignments: just those modules
+            query = query.where(Module.id.in_(covered))
+    return list(db.session.scalars(query))

@@ -121,16 +121,26 @@ def _template_globals(app: Flask) -> None:
     """Policy functions and locale helpers the templates ask (the same ones the views use)."""
     from flask_babel import get_locale
 
-    from learning import permissions
+    from learning import markup, permissions
     from learning.orgs.forms import KIND_CHOICES
 
     kind_labels = dict(KIND_CHOICES)
+    def nav_links():
+        """Links feature packages registered in app.extensions["nav_links"], for this user."""
+        from flask_login import current_user
+
+        return [(label, endpoint) for label, endpoint, visible
+                in app.extensions.get("nav_links", []) if visible(current_user)]
+
     app.jinja_env.globals.update(
+        nav_links=nav_links,
         current_locale=lambda: str(get_locale()),
         can_manage_org=permissions.can_manage_org,
         can_manage_users=permissions.can_manage_users,
         unit_kind_label=lambda kind: kind_labels.get(kind, kind),
     )
+    # Stored, already sanitised HTML (learning.markup): `{{ module.body_html|stored_html }}`.
+    app.jinja_env.filters["stored_html"] = markup.stored_html
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -39,6 +39,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     UPLOAD_DIR: str | None = None  # default: instance/uploads
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    ATTACHMENT_MAX_MB = 200  # largest module attachment or cover image (its upload pages only)
 
     # Rate limits: shared storage (Redis) when configured so limits hold across workers/servers.
     REDIS_URL: str | None = None
@@ -81,6 +82,12 @@ class Config:
 
     FORCE_HTTPS = False
     PASSWORD_MIN_LENGTH = 8
+
+    # Reading rule: the server credits the gaps between a member's requests on a module, each
+    # capped (an idle tab stops counting), and "reading" modules complete on confirmation once
+    # this share of the estimated minutes has been credited.
+    READING_MAX_GAP_SECONDS = 120
+    READING_MIN_SHARE = 0.5
 
 
 class ProductionConfig(Config):
@@ -133,6 +140,10 @@ def environment_settings(env: str) -> dict:
         settings["BABEL_DEFAULT_TIMEZONE"] = os.environ["TIMEZONE"]
     settings["MAX_CONTENT_LENGTH"] = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
     settings["PROXY_COUNT"] = _int("PROXY_COUNT", 0)
+    settings["ATTACHMENT_MAX_MB"] = _int("ATTACHMENT_MAX_MB", 200)
+    settings["READING_MAX_GAP_SECONDS"] = _int("READING_MAX_GAP_SECONDS", 120)
+    if os.environ.get("READING_MIN_SHARE"):
+        settings["READING_MIN_SHARE"] = float(os.environ["READING_MIN_SHARE"])
     settings["FORCE_HTTPS"] = _bool("FORCE_HTTPS", False)
     if os.environ.get("SESSION_COOKIE_SECURE") is not None:
         secure = _bool("SESSION_COOKIE_SECURE", True)

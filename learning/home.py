@@ -21,7 +21,12 @@ def index():
         .join(Membership.unit)
     ).all()
     paths = unit_paths([m.unit for m in memberships])
-    return render_template("home/index.html", memberships=memberships, paths=paths)
+    # Feature packages add their part of the page ("我的学习" from courses.study) without the
+    # core importing them: each provider returns (template name, context for that template).
+    sections = [provider(current_user)
+                for provider in current_app.extensions.get("home_sections", [])]
+    return render_template("home/index.html", memberships=memberships, paths=paths,
+                           sections=sections)
 
 
 @bp.get("/healthz")

@@ -125,6 +125,15 @@ def sanitize_html(html: str) -> Markup:  # the parameter shadows the html module
     return Markup(_state().cleaner.clean(_CONTROL_CHARS.sub("", html)))
 
 
+def stored_html(html: str) -> Markup:
+    """HTML this module rendered and sanitised earlier (stored at save time), marked safe to output.
+
+    Only for values that came out of render_markdown/sanitize_html and were stored as text,
+    such as Module.body_html; never for anything a user typed.
+    """
+    return Markup(html or "")
+
+
 def to_plain_text(text: str, limit: int | None = None) -> str:
     """Markdown -> plain text for previews/notifications.
 

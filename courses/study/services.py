@@ -1,0 +1,314 @@
+"""Assignments (study periods), 「我的学习」 and reading progress: the writes and the rules.
+
+Services flush, never commit (learning/transactions.py commits once per request). Every time
+comes from `now()` on the server, so tests can move the clock and clients cannot.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from courses import progress
+from courses.models import Assignment, AssignmentMember, Course, Module, Progress
+from courses.permissions import assignments_for_user_select
+from learning.accounts.models import User
+from learning.audit.services import record
+from learning.dbtypes import utcnow
+from learning.extensions import db
+from learning.orgs.models import Membership, OrgUnit
+
+STATUSES = ("not_started", "in_progress", "completed", "late")
+
+
+def now() -> datetime:
+    """The server's clock (UTC); the one time source of this module (tests monkeypatch it)."""
+    return utcnow()
+
+
+class AssignmentError(ValueError):
+    """An assignment that cannot be created or closed as asked; the message says why."""
+
+    def __init__(self, message: str, field_name: str | None = None):
+        super().__init__(message)
+        self.field_name = field_name
+
+
+# --- assignments -------------------------------------------------------------------------
+
+
+def create_assignment(*, actor, course: Course, unit: OrgUnit, starts_at: datetime,
+                      due_at: datetime, title: str = "", module: Module | None = None
+                      ) -> Assignment:
+    """Assign a published course (or one of its modules) to a unit for a period, audited.
+
+    The caller has checked `can_assign(actor, unit)`.
+    """
+    if not course.published:
+        raise AssignmentError(_("Only a published course can be assigned."), "course_id")
+    if module is not None and (module.course_id != course.id or not module.published):
+        raise AssignmentError(_("Choose a published module of this course."), "module_id")
+    if starts_at.tzinfo is None or due_at.tzinfo is None:
+        raise AssignmentError(_("Give the start and due times with a time zone."), "starts_at")
+    if due_at <= starts_at:
+        raise AssignmentError(_("The due time must be after the start time."), "due_at")
+    assignment = Assignment(course_id=course.id, module_id=module.id if module else None,
+                            unit_id=unit.id, title=(title or "").strip()[:100],
+                            starts_at=starts_at, due_at=due_at,
+                            created_by_id=getattr(actor, "id", None), created_at=now())
+    db.session.add(assignment)
+    db.session.flush()
+    what = f"{course.title} / {module.title}" if module else course.title
+    record("assignment.create", f"Assigned {what} to {unit.name}", target=assignment,
+           actor=actor, details={"course_id": course.id, "module_id": assignment.module_id,
+                                 "unit_id": unit.id, "title": assignment.title,
+                                 "starts_at": starts_at.isoformat(),
+                                 "due_at": due_at.isoformat()})
+    return assignment
+
+
+def roster_select(assignment_id: int, unit: OrgUnit):
+    """SELECT (assignment_id, user_id, unit_id) of everyone at or below `unit` now.
+
+    The roster is every active account with a membership (member or leader) in the unit or a
+    unit below it, the same people the live rule in `assignments_for_user_select` shows the
+    assignment to; deactivated accounts are left out (they can no longer study). Someone with
+    several memberships in the subtree is counted once, in the lowest-numbered of those units.
+    """
+    return (
+        select(literal(assignment_id), Membership.user_id, func.min(Membership.unit_id))
+        .join(OrgUnit, OrgUnit.id == Membership.unit_id)
+        .join(User, User.id == Membership.user_id)
+        .where(OrgUnit.path.like(unit.path + "%"), User.active.is_(True))
+        .group_by(Membership.user_id)
+    )
+
+
+def close_assignment(assignment: Assignment, *, actor=None, at: datetime | None = None) -> bool:
+    """Close the period and freeze its roster in one INSERT ... SELECT; False if already closed."""
+    at = at or now()
+    # Conditional UPDATE: of two concurrent closes only one wins and freezes the roster.
+    won = db.session.execute(
+        update(Assignment)
+        .where(Assignment.id == assignment.id, Assignment.closed_at.is_(None))
+        .values(closed_at=at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        return False
+    db.session.execute(
+        insert(AssignmentMember).from_select(
+            ["assignment_id", "user_id", "unit_id"],
+            roster_select(assignment.id, assignment.unit)))
+    db.session.expire(assignment)
+    frozen = db.session.scalar(select(func.count()).where(
+        AssignmentMember.assignment_id == assignment.id))
+    record("assignment.close", f"Closed assignment {assignment.id} ({frozen} on the roster)",
+           target=assignment, actor=actor, details={"frozen": frozen, "by_hand": actor is not None})
+    return True
+
+
+def close_due(at: datetime | None = None) -> list[int]:
+    """Close every open assignment whose due time has passed; returns their ids."""
+    at = at or now()
+    due = db.session.scalars(
+        select(Assignment).options(joinedload(Assignment.unit))
+        .where(Assignment.closed_at.is_(None), Assignment.due_at <= at)
+        .order_by(Assignment.id)).all()
+    return [a.id for a in due if close_assignment(a, at=at)]
+
+
+def assignments_in_scope(scope_ids) -> list[Assignment]:
+    """Assignments to units in a leader's scope (a SELECT of unit ids), newest first."""
+    return db.session.scalars(
+        select(Assignment)
+        .options(joinedload(Assignment.course), joinedload(Assignment.module),
+                 joinedload(Assignment.unit))
+        .where(Assignment.unit_id.in_(scope_ids))
+        .order_by(Assignment.due_at.desc(), Assignment.id.desc())).all()
+
+
+# --- 「我的学习」 -------------------------------------------------------------------------
+
+
+@dataclass
+class StudyItem:
+    """One assignment as the member sees it: counts, status and where to continue."""
+
+    assignment: Assignment
+    total: int
+    completed: int
+    status: str
+    current: bool
+    next_module_id: int | None = None
+    module_ids: list[int] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.completed / self.total) if self.total else 0
+
+
+def my_study(user, at: datetime | None = None) -> list[StudyItem]:
+    """The assignments that apply to `user`, with status and progress, in 4 queries.
+
+    Status: completed (every module in scope done by the due time), late (completed after the
+    due time, or not complete and the due time passed), in progress (something opened or
+    done), not started.
+    """
+    at = at or now()
+    assignments = db.session.scalars(
+        assignments_for_user_select(user)
+        .options(joinedload(Assignment.course), joinedload(Assignment.module))
+        .order_by(Assignment.due_at, Assignment.id)).unique().all()
+    course_ids = {a.course_id for a in assignments}
+    modules: dict[int, list[int]] = {}
+    states: dict[int, Progress] = {}
+    if course_ids:
+        for course_id, module_id in db.session.execute(
+                select(Module.course_id, Module.id)
+                .where(Module.course_id.in_(course_ids), Module.published.is_(True))
+                .order_by(Module.position, Module.id)):
+            modules.setdefault(course_id, []).append(module_id)
+        states = {p.module_id: p for p in db.session.scalars(
+            select(Progress).join(Module, Module.id == Progress.module_id)
+            .where(Progress.user_id == user.id, Module.course_id.in_(course_ids)))}
+    items = []
+    for a in assignments:
+        ids = [a.module_id] if a.module_id else modules.get(a.course_id, [])
+        mine = [states[i] for i in ids if i in states]
+        done = [p for p in mine if p.completed_at is not None]
+        opened = any(p.first_opened_at or p.seconds_spent or p.completed_at for p in mine)
+        complete = bool(ids) and len(done) == len(ids)
+        if complete:
+            last = max(p.completed_at for p in done)
+            status = "late" if last > a.due_at else "completed"
+        elif at > a.due_at or a.closed_at is not None:
+            status = "late"
+        elif opened:
+            status = "in_progress"
+        else:
+            status = "not_started"
+        current = a.closed_at is None and at <= a.due_at
+        todo = [i for i in ids if i not in {p.module_id for p in done}]
+        items.append(StudyItem(a, len(ids), len(done), status, current,
+                               todo[0] if todo else (ids[0] if ids else None), ids))
+    return items
+
+
+# --- the module page and reading ---------------------------------------------------------
+
+
+def load_module(module_id: int) -> Module | None:
+    """A module with its course and attachments, in one query plus one for the attachments."""
+    return db.session.scalar(
+        select(Module).where(Module.id == module_id)
+        .options(joinedload(Module.course), selectinload(Module.attachments)))
+
+
+def neighbours(user, module: Module, viewable_all: bool) -> tuple:
+    """Previous and next published module the user may open, as (id, title) rows or None.
+
+    Members with only module assignments in this course see just those modules (2 queries).
+    """
+    allowed = None
+    if not viewable_all:
+        covered = set(db.session.scalars(
+            assignments_for_user_select(user).where(Assignment.course_id == module.course_id)
+            .with_only_columns(Assignment.module_id)))
+        allowed = None if None in covered else covered
+    rows = [r for r in db.session.execute(
+        select(Module.id, Module.title)
+        .where(Module.course_id == module.course_id, Module.published.is_(True))
+        .order_by(Module.position, Module.id)).all()
+        if allowed is None or r.id in allowed or r.id == module.id]
+    ids = [r.id for r in rows]
+    if module.id not in ids:
+        return None, None
+    i = ids.index(module.id)
+    return (rows[i - 1] if i > 0 else None), (rows[i + 1] if i + 1 < len(rows) else None)
+
+
+def _credit(user_id: int, module_id: int, *, opened: bool) -> Progress:
+    """Record a request of the member on the module and credit the capped gap since the last.
+
+    The gap is measured between server times only. The UPDATE is conditional on the
+    last_seen_at we read, so two concurrent requests cannot both credit the same gap.
+    """
+    at = now()
+    progress.ensure_rows([user_id], [module_id])
+    row = progress.get(user_id, module_id)
+    cap = int(current_app.config["READING_MAX_GAP_SECONDS"])
+    gap = 0
+    if row.last_seen_at is not None:
+        gap = max(0, min(cap, int((at - row.last_seen_at).total_seconds())))
+    values = {"last_seen_at": at, "seconds_spent": Progress.seconds_spent + gap}
+    if opened and row.first_opened_at is None:
+        values["first_opened_at"] = at
+    condition = (Progress.last_seen_at.is_(None) if row.last_seen_at is None
+                 else Progress.last_seen_at == row.last_seen_at)
+    db.session.execute(update(Progress).where(Progress.id == row.id, condition).values(**values)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(row)
+    return row
+
+
+def record_visit(user, module: Module) -> Progress:
+    """The module page was opened: first opened (once), last seen, and the credited gap."""
+    return _credit(user.id, module.id, opened=True)
+
+
+def heartbeat(user, module: Module) -> Progress:
+    """The open page says it is still there (every ~45 s); the server credits the capped gap."""
+    return _credit(user.id, module.id, opened=True)
+
+
+def required_seconds(module: Module) -> int:
+    """Seconds of server-credited time a "reading" module needs before confirmation."""
+    share = float(current_app.config["READING_MIN_SHARE"])
+    return math.ceil(share * module.estimated_minutes * 60)
+
+
+@dataclass
+class ConfirmResult:
+    """What a confirmation did: completed now, already complete, or refused with a reason."""
+
+    completed: bool
+    newly: bool = False
+    remaining_seconds: int = 0
+    message: str = ""
+    progress: Progress | None = None
+
+    @property
+    def remaining_minutes(self) -> int:
+        return math.ceil(self.remaining_seconds / 60)
+
+
+def confirm(user, module: Module) -> ConfirmResult:
+    """The member says they have studied the module: complete it if the module's rule allows."""
+    row = _credit(user.id, module.id, opened=True)
+    if row.completed_at is not None:
+        return ConfirmResult(True, False, message=_("You have already completed this module."),
+                             progress=row)
+    rule = module.completion_rule
+    if rule == "confirm":
+        newly = progress.complete(user.id, module.id, "confirm", at=now())
+    elif rule == "reading":
+        remaining = required_seconds(module) - row.seconds_spent
+        if remaining > 0:
+            result = ConfirmResult(False, remaining_seconds=remaining, progress=row)
+            result.message = _("Please keep reading: about %(n)d more minute(s) before you can "
+                               "confirm this module.", n=result.remaining_minutes)
+            return result
+        newly = progress.complete(user.id, module.id, "reading", at=now())
+    elif rule == "quiz":
+        return ConfirmResult(False, message=_("This module is completed by passing its quiz."),
+                             progress=row)
+    else:
+        return ConfirmResult(False, message=_("This module is completed by taking part in its "
+                                              "discussion."), progress=row)
+    row = progress.get(user.id, module.id)
+    return ConfirmResult(True, newly, message=_("Module completed."), progress=row)
