@@ -12,8 +12,10 @@ are never touched, and completed_at of a kept completion never moves.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import aliased, selectinload
@@ -184,6 +186,14 @@ def _check(unit: OrgUnit, data: LessonInput) -> tuple[list[Module], list[User]]:
     return list(modules), list(attendees)
 
 
+def completion_time(held_on: date) -> datetime:
+    """When an attendee completed the lesson's modules: the start of the day it was held
+    (local time), so a lesson recorded days later does not count as late; never in the future."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    start_of_day = datetime.combine(held_on, time.min, tzinfo=zone).astimezone(UTC)
+    return min(start_of_day, utcnow())
+
+
 def record_lesson(unit: OrgUnit, data: LessonInput, actor) -> OfflineLesson:
     """Record a lesson held by `unit` and complete its modules for its attendees (offline)."""
     modules, attendees = _check(unit, data)
@@ -194,7 +204,7 @@ def record_lesson(unit: OrgUnit, data: LessonInput, actor) -> OfflineLesson:
     db.session.add(lesson)
     db.session.flush()
     completed = progress.complete_many([u.id for u in attendees], [m.id for m in modules],
-                                       "offline")
+                                       "offline", at=completion_time(data.held_on))
     record("offline.record", f"recorded offline lesson {lesson.id} for {unit.name}",
            target=lesson, actor=actor,
            details={"held_on": data.held_on.isoformat(), "modules": [m.id for m in modules],
@@ -232,7 +242,7 @@ def correct_lesson(lesson: OfflineLesson, data: LessonInput,
     db.session.flush()
 
     completed = progress.complete_many([u.id for u in attendees], [m.id for m in modules],
-                                       "offline")
+                                       "offline", at=completion_time(data.held_on))
     withdrawn = _withdraw_orphaned(old_user_ids, old_module_ids)
     after = snapshot(lesson)
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}

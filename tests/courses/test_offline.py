@@ -248,3 +248,18 @@ def test_lesson_list_shows_only_my_scope(app, client, setup):
     login(client, "admin")
     page = client.get("/offline-lessons/").get_data(as_text=True)
     assert "甲组教室" in page and "乙组教室" in page
+
+
+def test_offline_completion_is_dated_to_the_lesson_day_not_the_recording(app):
+    """A lesson recorded three days late still counts on the day it was held (not late)."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from courses.offline.services import completion_time
+
+    with app.app_context():
+        held = date.today() - timedelta(days=3)
+        # Asia/Shanghai midnight of that day is 16:00 UTC the day before.
+        expected = datetime(held.year, held.month, held.day, tzinfo=UTC) - timedelta(hours=8)
+        assert completion_time(held) == expected
+        tomorrow = date.today() + timedelta(days=1)
+        assert completion_time(tomorrow) <= datetime.now(UTC)
