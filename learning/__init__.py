@@ -73,6 +73,10 @@ def create_app(config: dict | None = None, env: str | None = None) -> Flask:
     import courses
 
     courses.init_app(app)
+
+    import quizzes
+
+    quizzes.init_app(app)
     return app
 
 

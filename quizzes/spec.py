@@ -16,6 +16,8 @@ Question `data` by type (quizzes.formats.questions names the types):
   "feedback_html"}]}  (value None = any other answer)
 - matching: {"pairs": [{"id", "question", "question_html", "answer"}], "distractors": [str]}
 - essay: {"grader_info": str}
+- any type may carry "blank_at": int, the position of the blank in a fill-in-the-blank stem
+  (GIFT's answers in mid-sentence), so export and the attempt page can put it back in place.
 - description: {}
 
 Response by type:

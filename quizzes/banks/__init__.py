@@ -1,0 +1,1 @@
+"""Question banks: storing questions, importing and exporting whole files."""
