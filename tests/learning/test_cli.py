@@ -19,7 +19,7 @@ from learning.demo import DEMO_PASSWORD
 from learning.extensions import db
 from learning.orgs.models import Membership, OrgUnit
 from tests.conftest import login
-from tests.learning.test_roster_import import BASE, BASE_UNITS, C, csv_bytes, snapshot, xlsx_bytes
+from tests.learning.test_roster_import import BASE, BASE_UNITS, C, csv_bytes, roster_xlsx, snapshot
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def write(tmp_path, name: str, data: bytes):
 
 
 def test_roster_dry_run_prints_the_summary_and_changes_nothing(app, runner, tmp_path):
-    path = write(tmp_path, "名单.xlsx", xlsx_bytes(BASE))
+    path = write(tmp_path, "名单.xlsx", roster_xlsx(BASE))
     out = tmp_path / "pw.xlsx"
     before = snapshot(app)
     result = runner.invoke(args=["roster", "import", str(path), "--dry-run",

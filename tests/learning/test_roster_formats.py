@@ -16,6 +16,7 @@ from learning.roster.formats import (
     RosterRow,
     read_roster,
 )
+from tests.files import xlsx_bytes
 
 HEADER = ["姓名", "用户名", "所属组织", "角色", "手机号"]
 ROWS = [
@@ -37,15 +38,8 @@ def make_csv(rows, *, header=HEADER, delimiter=",", encoding="utf-8"):
 
 
 def make_xlsx(rows, *, header=HEADER):
-    """Build XLSX bytes with openpyxl; cells keep their Python type (int, float, str, None)."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """A roster workbook: the header row, then `rows`."""
+    return xlsx_bytes([header, *rows])
 
 
 def errors_of(result: RosterFile):

@@ -7,13 +7,12 @@ SQL statements themselves (no INSERT, UPDATE or DELETE). Messages are read in En
 
 import io
 import re
-import zipfile
 from contextlib import contextmanager
 from html import unescape
 
 import pytest
 from flask_babel import force_locale
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
@@ -25,6 +24,7 @@ from learning.roster import services
 from learning.roster.formats import MAX_FILE_BYTES
 from learning.staging import StagedFile
 from tests.conftest import csrf_token, login, post_form
+from tests.files import replace_member, xlsx_bytes
 
 HEADER = ["姓名", "用户名", "所属组织", "角色", "手机号"]
 C = "某某团委"
@@ -56,25 +56,9 @@ def csv_bytes(rows, *, header=HEADER, encoding="utf-8") -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
 
 
-def xlsx_bytes(rows, *, header=HEADER) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def replace_member(xlsx: bytes, name: str, content: bytes) -> bytes:
-    """Copy an XLSX zip, swapping one member's content."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            data = content if info.filename == name else src.read(info.filename)
-            dst.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+def roster_xlsx(rows, *, header=HEADER) -> bytes:
+    """A roster workbook: the header row, then `rows`."""
+    return xlsx_bytes([header, *rows])
 
 
 def changed(rows, username, **cells):
@@ -181,7 +165,7 @@ def test_dry_run_of_a_changed_file_counts_each_kind_and_writes_nothing(app, quer
     rows.append(["周九", "zhoujiu", f"{C}/第一团支部/第一学习小组", "", ""])
     before, audits = snapshot(app), audit_count(app)
     with request_context(app), query_counter() as statements:
-        plan = services.plan_import(xlsx_bytes(rows), "roster.xlsx")
+        plan = services.plan_import(roster_xlsx(rows), "roster.xlsx")
         db.session.commit()
     assert writes(statements) == []
     assert snapshot(app) == before and audit_count(app) == audits
@@ -246,7 +230,7 @@ def test_apply_uses_existing_units_and_leaves_other_people_alone(app, org):
 
 
 def test_reimporting_the_same_file_writes_nothing(app, query_counter):
-    data = xlsx_bytes(BASE)
+    data = roster_xlsx(BASE)
     apply_file(app, data, "roster.xlsx")
     before = snapshot(app)
     with request_context(app):
@@ -342,7 +326,7 @@ def test_one_bad_row_among_good_ones_writes_nothing(app, org):
     ("名单.csv", "gbk"), ("名单.csv", "gb18030"), ("名单.csv", "utf-8-sig"), ("名单.xlsx", None),
 ])
 def test_gbk_csv_and_xlsx_import_the_same_roster(app, filename, encoding):
-    data = xlsx_bytes(BASE) if encoding is None else csv_bytes(BASE, encoding=encoding)
+    data = roster_xlsx(BASE) if encoding is None else csv_bytes(BASE, encoding=encoding)
     apply_file(app, data, filename)
     roster = roster_of(app)
     assert {username: person["name"] for username, person in roster.items()} == {
@@ -505,7 +489,7 @@ def _exe() -> bytes:
 
 
 def _zip_bomb() -> bytes:
-    return replace_member(xlsx_bytes(BASE), "xl/worksheets/sheet1.xml", b" " * (10 << 20))
+    return replace_member(roster_xlsx(BASE), "xl/worksheets/sheet1.xml", b" " * (10 << 20))
 
 
 def _xml_bomb() -> bytes:
@@ -515,7 +499,7 @@ def _xml_bomb() -> bytes:
               b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
               b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol3;</t></is></c></row>'
               b"</sheetData></worksheet>")
-    return replace_member(xlsx_bytes(BASE), "xl/worksheets/sheet1.xml", laughs)
+    return replace_member(roster_xlsx(BASE), "xl/worksheets/sheet1.xml", laughs)
 
 
 @pytest.mark.parametrize(("make", "filename", "message"), [
@@ -523,7 +507,7 @@ def _xml_bomb() -> bytes:
     (_exe, "roster.xlsx", "not a zip archive"),
     (_exe, "roster.csv", "binary data"),
     (_exe, "roster.exe", "Only .csv and .xlsx files can be imported."),
-    (lambda: xlsx_bytes(BASE), "roster.csv", "XLSX (zip) file"),
+    (lambda: roster_xlsx(BASE), "roster.csv", "XLSX (zip) file"),
     (_zip_bomb, "roster.xlsx", "expands to too much data"),
     (_xml_bomb, "roster.xlsx", "forbidden XML"),
     (lambda: csv_bytes([], header=["姓名", "备注"]), "roster.csv",
@@ -600,7 +584,7 @@ def api_import(client, data: bytes, filename: str, *, dry_run: bool = True, toke
 def test_api_dry_run_then_apply(app, client, org):
     as_admin(client)
     before = snapshot(app)
-    response = api_import(client, xlsx_bytes(BASE), "roster.xlsx")
+    response = api_import(client, roster_xlsx(BASE), "roster.xlsx")
     assert response.status_code == 200
     body = response.get_json()
     assert body["applied"] is False
@@ -612,7 +596,7 @@ def test_api_dry_run_then_apply(app, client, org):
                                   "role": "member", "action": "new", "changes": []}
     assert snapshot(app) == before
 
-    response = api_import(client, xlsx_bytes(BASE), "roster.xlsx", dry_run=False)
+    response = api_import(client, roster_xlsx(BASE), "roster.xlsx", dry_run=False)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     body = response.get_json()
@@ -624,7 +608,7 @@ def test_api_dry_run_then_apply(app, client, org):
         assert check_password_hash(user.password_hash, credentials["lisi"])
     assert set(roster_of(app)) >= set(credentials)
 
-    again = api_import(client, xlsx_bytes(BASE), "roster.xlsx", dry_run=False).get_json()
+    again = api_import(client, roster_xlsx(BASE), "roster.xlsx", dry_run=False).get_json()
     assert again["summary"]["unchanged"] == 6 and again["credentials"] == []
 
 
@@ -705,7 +689,7 @@ def test_a_3000_row_xlsx_applies_in_one_go(app, client, org):
     before = snapshot(app)
 
     # One bad row at the end spoils the whole file: nothing is written.
-    bad = xlsx_bytes([*rows, ["坏行", "m0000", f"{C}/第一团支部", "", ""]])
+    bad = roster_xlsx([*rows, ["坏行", "m0000", f"{C}/第一团支部", "", ""]])
     response = upload(client, bad, "big.xlsx")
     assert 'data-summary="errors">1<' in page_text(response)
     with request_context(app):
@@ -714,7 +698,7 @@ def test_a_3000_row_xlsx_applies_in_one_go(app, client, org):
         db.session.rollback()
     assert snapshot(app) == before
 
-    response = upload(client, xlsx_bytes(rows), "big.xlsx")
+    response = upload(client, roster_xlsx(rows), "big.xlsx")
     assert 'data-summary="new">3000<' in page_text(response)
     assert 'data-summary="units_to_create">61<' in page_text(response)
     response = apply_staged(client, staged_token(response))

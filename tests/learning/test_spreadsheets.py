@@ -8,7 +8,6 @@ import io
 import zipfile
 
 import pytest
-from openpyxl import Workbook
 
 from learning import spreadsheets
 from learning.spreadsheets import (
@@ -27,6 +26,7 @@ from learning.spreadsheets import (
     split_header,
     xlsx_rows,
 )
+from tests.files import replace_member, xlsx_bytes
 
 ROWS = [
     ["姓名", "用户名", "所属组织"],
@@ -46,25 +46,7 @@ def make_csv(rows, *, delimiter=",", encoding="utf-8"):
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
 
 
-def make_xlsx(rows):
-    """Build XLSX bytes with openpyxl; cells keep their Python type (int, float, bool, None)."""
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def replace_member(xlsx: bytes, name: str, content: bytes) -> bytes:
-    """Copy an XLSX zip, swapping one member's content."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            data = content if info.filename == name else src.read(info.filename)
-            dst.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+make_xlsx = xlsx_bytes
 
 
 def refusal(read, data) -> str:

@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from quizzes.formats.questions import (
     BLANK,
@@ -24,6 +24,7 @@ from quizzes.formats.questions import (
     ParsedQuestion,
 )
 from quizzes.formats.sheet import MAX_ROWS, parse_sheet, template_bytes, write_sheet
+from tests.files import xlsx_bytes
 
 HEADER = [
     "题型",
@@ -40,14 +41,7 @@ HEADER = [
 ]
 
 
-def xlsx(rows: list[list[object]]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+xlsx = xlsx_bytes
 
 
 def csv_bytes(rows: list[list[object]], encoding: str = "utf-8-sig") -> bytes:
