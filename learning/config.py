@@ -89,6 +89,10 @@ class Config:
     READING_MAX_GAP_SECONDS = 120
     READING_MIN_SHARE = 0.5
 
+    # Timed quizzes: answers saved and submits made this long after the deadline still count
+    # (a phone on a bad line); later, the attempt is closed with what was saved by then.
+    QUIZ_GRACE_SECONDS = 30
+
 
 class ProductionConfig(Config):
     """Real deployments: a real SECRET_KEY is required, cookies are Secure."""
@@ -144,6 +148,7 @@ def environment_settings(env: str) -> dict:
     settings["READING_MAX_GAP_SECONDS"] = _int("READING_MAX_GAP_SECONDS", 120)
     if os.environ.get("READING_MIN_SHARE"):
         settings["READING_MIN_SHARE"] = float(os.environ["READING_MIN_SHARE"])
+    settings["QUIZ_GRACE_SECONDS"] = _int("QUIZ_GRACE_SECONDS", 30)
     settings["FORCE_HTTPS"] = _bool("FORCE_HTTPS", False)
     if os.environ.get("SESSION_COOKIE_SECURE") is not None:
         secure = _bool("SESSION_COOKIE_SECURE", True)
