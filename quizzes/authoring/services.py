@@ -7,6 +7,7 @@ and the API show it where it belongs.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -68,6 +69,8 @@ def update_quiz(quiz: Quiz, **settings: Any) -> Quiz:
     values.update(settings)
     _check(values)
     for name, value in settings.items():
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.astimezone(UTC)  # as stored, so the object reads back the same
         setattr(quiz, name, value)
     if "intro_md" in settings:
         quiz.intro_html = render_markdown(quiz.intro_md or "")
@@ -98,43 +101,64 @@ def _check(values: dict[str, Any]) -> None:
 
 
 def set_questions(quiz: Quiz, questions: Iterable[tuple[int, float | None]]) -> None:
-    """The fixed questions, in order, each with its mark in this quiz (None: its default)."""
+    """The fixed questions, in order, each with its mark in this quiz (None: its default).
+
+    Every pair is checked before the list is touched, so a refusal leaves the quiz as it was.
+    """
     pairs = list(questions)
     ids = [question_id for question_id, _mark in pairs]
     if len(set(ids)) != len(ids):
         raise QuizSettingsError(_("A question can be in a quiz only once."), "questions")
     found = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
-    quiz.questions.clear()
-    db.session.flush()
-    for position, (question_id, mark) in enumerate(pairs, start=1):
-        question = found.get(question_id)
-        if question is None:
+    for question_id, mark in pairs:
+        if question_id not in found:
             raise QuizSettingsError(_("Question %(id)s does not exist.", id=question_id),
                                     "questions")
         if mark is not None and mark < 0:
             raise QuizSettingsError(_("A mark cannot be negative."), "questions")
+    quiz.questions.clear()
+    db.session.flush()
+    for position, (question_id, mark) in enumerate(pairs, start=1):
         quiz.questions.append(QuizQuestion(
             question_id=question_id, position=position,
-            mark=question.default_mark if mark is None else mark))
+            mark=found[question_id].default_mark if mark is None else mark))
     db.session.flush()
 
 
 def set_draws(quiz: Quiz, draws: Iterable[tuple[int, int, bool]]) -> None:
     """The random draws: (category id, how many, include subcategories), each checked against
-    the questions the category holds now."""
-    quiz.draws.clear()
-    db.session.flush()
-    for category_id, count, include_sub in draws:
+    the questions the category holds now, less those the draws before it may take (an attempt
+    never gets a question twice, so overlapping draws share their questions).
+
+    Every draw is checked before the list is touched, so a refusal leaves the quiz as it was.
+    """
+    wanted = list(draws)
+    earlier: list[tuple[set[int], int]] = []  # pool and count of each draw checked so far
+    for category_id, count, include_sub in wanted:
         category = db.session.get(QuestionCategory, category_id)
         if category is None:
             raise QuizSettingsError(_("Category %(id)s does not exist.", id=category_id), "draws")
         if count < 1:
             raise QuizSettingsError(_("Draw at least one question."), "draws")
-        available = available_in(category, include_sub)
-        if count > available:
+        pool = set(db.session.scalars(
+            draw_pool(category, include_sub).with_only_columns(Question.id)))
+        # At worst the draws before take all they can from this pool, never more than it shares
+        # with them: an attempt's start (quizzes.attempts.services.draw_slots) then still finds
+        # enough.
+        shared = pool & set().union(*(ids for ids, _count in earlier))
+        taken = min(len(shared), sum(min(n, len(pool & ids)) for ids, n in earlier))
+        if count > len(pool) - taken:
+            if taken:
+                raise QuizSettingsError(
+                    _("Category %(name)s has only %(have)d questions that the draws before it "
+                      "cannot take.", name=category.path, have=len(pool) - taken), "draws")
             raise QuizSettingsError(
                 _("Category %(name)s has only %(have)d questions.", name=category.path,
-                  have=available), "draws")
+                  have=len(pool)), "draws")
+        earlier.append((pool, count))
+    quiz.draws.clear()
+    db.session.flush()
+    for category_id, count, include_sub in wanted:
         quiz.draws.append(QuizDraw(category_id=category_id, count=count,
                                    include_subcategories=include_sub))
     db.session.flush()
