@@ -52,9 +52,13 @@ def module(module_id: int):
     row = services.record_visit(current_user, mod)
     prev_mod, next_mod = services.neighbours(
         current_user, mod, is_admin(current_user) or is_leader(current_user))
+    # Other packages add their part of the page (the module's quiz) without courses importing
+    # them: each provider returns (template name, context) or None.
+    sections = [section for provider in current_app.extensions.get("module_sections", [])
+                if (section := provider(current_user, mod)) is not None]
     return render_template(
         "courses/study/module.html", module=mod, progress=row, prev_mod=prev_mod,
-        next_mod=next_mod, form=ConfirmForm(),
+        next_mod=next_mod, form=ConfirmForm(), sections=sections,
         required_seconds=services.required_seconds(mod),
         heartbeat_seconds=max(15, min(45, current_app.config["READING_MAX_GAP_SECONDS"] // 2)))
 
