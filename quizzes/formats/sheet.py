@@ -428,7 +428,7 @@ def _write(rows: list[list[object]], fmt: str) -> bytes:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(header)
-        writer.writerows([[_guard(_plain(value)) for value in row] for row in rows])
+        writer.writerows([[guard_formula(_plain(value)) for value in row] for row in rows])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
     if fmt != "xlsx":
         raise ValueError(fmt)
@@ -478,7 +478,7 @@ def _plain(value: object) -> str:
     return str(value)
 
 
-def _guard(text: str) -> str:
+def guard_formula(text: str) -> str:
     """Keep Excel from reading a CSV cell as a formula: prefix a ' (undone by _unguard)."""
     if text.startswith(_FORMULA_START) and not _is_number(text):
         return "'" + text
@@ -488,7 +488,7 @@ def _guard(text: str) -> str:
 
 
 def _unguard(text: str) -> str:
-    """Undo _guard on a CSV cell read back (XLSX cells are never guarded)."""
+    """Undo guard_formula on a CSV cell read back (XLSX cells are never guarded)."""
     if text.startswith("'") and text[1:].startswith(("'", *_FORMULA_START)):
         return text[1:]
     return text
