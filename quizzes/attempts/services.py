@@ -343,7 +343,12 @@ def submit(attempt: Attempt, answers: dict[Any, Any] | None = None) -> Attempt:
     is graded. A second submit changes nothing and returns the same result.
     """
     if attempt.state == IN_PROGRESS and answers and not overdue(attempt):
-        save_answers(attempt, answers)
+        try:
+            save_answers(attempt, answers)
+        except AnswerError:
+            raise
+        except AttemptError:
+            pass  # finished meanwhile by a simultaneous submit, or just out of time
     finish(attempt)
     return attempt
 
