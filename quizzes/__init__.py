@@ -1,14 +1,15 @@
 """Question banks and their file formats, quizzes, attempts, grading and item statistics.
 
 Imports flow one way: `quizzes` uses `learning` and `courses` (it completes a module when its
-quiz is passed); neither imports `quizzes`.
+quiz is passed, and adds the quiz to the module page through a hook); neither imports `quizzes`.
 """
 
 from importlib import import_module
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
-# Page blueprints and API blueprints, by module: each module holds `bp` or `blp`.
+# Each page module holds `bp`, each API module `blp`.
 _PAGES = ("quizzes.banks.views", "quizzes.authoring.views", "quizzes.attempts.views",
           "quizzes.reports.views")
 _APIS = ("quizzes.banks.api", "quizzes.authoring.api", "quizzes.attempts.api",
@@ -16,23 +17,22 @@ _APIS = ("quizzes.banks.api", "quizzes.authoring.api", "quizzes.attempts.api",
 
 
 def init_app(app: Flask) -> None:
-    """Make the package's tables known; register its pages, API, CLI commands and demo data."""
+    """Make the package's tables known; register its pages, API, CLI, demo data and hooks."""
     from learning.extensions import api
     from quizzes import models as _models  # noqa: F401  (tables known to migrations)
     from quizzes.attempts.cli import quizzes_cli
     from quizzes.banks.cli import bank_cli
+    from quizzes.demo import load as load_demo
+    from quizzes.permissions import can_manage_quizzes
+    from quizzes.sections import module_quiz
 
     app.cli.add_command(bank_cli)
     app.cli.add_command(quizzes_cli)
+    app.extensions.setdefault("demo_loaders", []).append(load_demo)
+    app.extensions.setdefault("module_sections", []).append(module_quiz)
+    app.extensions.setdefault("nav_links", []).append(
+        (_l("Quizzes"), "quiz_admin.index", can_manage_quizzes))
     for name in _PAGES:
-        if _exists(name):
-            app.register_blueprint(import_module(name).bp)
+        app.register_blueprint(import_module(name).bp)
     for name in _APIS:
-        if _exists(name):
-            api.register_blueprint(import_module(name).blp)
-
-
-def _exists(name: str) -> bool:
-    from importlib.util import find_spec
-
-    return find_spec(name) is not None
+        api.register_blueprint(import_module(name).blp)
