@@ -145,6 +145,16 @@ def _template_globals(app: Flask) -> None:
     )
     # Stored, already sanitised HTML (learning.markup): `{{ module.body_html|stored_html }}`.
     app.jinja_env.filters["stored_html"] = markup.stored_html
+    # Flask-Babel's lazy strings declare themselves safe HTML (__html__), so Jinja would print a
+    # message such as "organisation path %(value)s ..." with the uploaded file's text unescaped.
+    # Turning them into plain strings first lets autoescaping do its job on every message.
+    app.jinja_env.finalize = _plain_lazy_strings
+
+
+def _plain_lazy_strings(value):
+    from flask_babel.speaklater import LazyString
+
+    return str(value) if isinstance(value, LazyString) else value
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -719,3 +719,13 @@ def test_a_3000_row_xlsx_applies_in_one_go(app, client, org):
     link = re.search(r'href="(/admin/roster/passwords/[^"]+)"', page_text(response)).group(1)
     sheet = load_workbook(io.BytesIO(client.get(link).data), read_only=True).active
     assert sum(1 for _row in sheet.iter_rows(min_row=2, values_only=True)) == 3000
+
+
+def test_dry_run_messages_quoting_the_file_are_escaped(app, client, org):
+    """A message built from a cell of the file shows the cell as text, never as markup."""
+    as_admin(client)
+    hostile = f"{C}//<img src=x onerror=alert(1)>"
+    response = upload(client, csv_bytes([["张三", "zhangsan", hostile, "成员", ""]]), "r.csv")
+    body = response.get_data(as_text=True)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in body
+    assert "<img src=x" not in body
