@@ -24,11 +24,13 @@ def review_level(quiz: Quiz, attempt: Attempt, *, staff: bool, at: datetime) -> 
         return None
     if staff:
         return FULL
-    if quiz.review_when == "after_attempt":
-        return quiz.review_shows
-    if quiz.review_when == "after_close" and quiz.close_at is not None and at >= quiz.close_at:
-        return quiz.review_shows
-    return None
+    return quiz.review_shows if scores_visible(quiz, at) else None
+
+
+def scores_visible(quiz: Quiz, at: datetime) -> bool:
+    """Whether members may see their scores now (the same moment their reviews open)."""
+    return quiz.review_when == "after_attempt" or (
+        quiz.review_when == "after_close" and quiz.close_at is not None and at >= quiz.close_at)
 
 
 def shows(level: str | None, what: str) -> bool:
