@@ -185,3 +185,21 @@ def question_count(quiz: Quiz) -> int:
     if quiz.selection == "fixed":
         return len(quiz.questions)
     return sum(draw.count for draw in quiz.draws)
+
+
+def quizzes_using(*, question_ids=None, category_ids=None) -> list[str]:
+    """Titles of the quizzes that hold any of these questions or draw from these categories.
+
+    Deleting such a question or category would silently take it out of the quiz (the links
+    cascade), so the bank pages refuse and name the quizzes instead.
+    """
+    conditions = []
+    if question_ids is not None:
+        conditions.append(Quiz.id.in_(select(QuizQuestion.quiz_id).where(
+            QuizQuestion.question_id.in_(question_ids))))
+    if category_ids is not None:
+        conditions.append(Quiz.id.in_(select(QuizDraw.quiz_id).where(
+            QuizDraw.category_id.in_(category_ids))))
+    if not conditions:
+        return []
+    return list(db.session.scalars(select(Quiz.title).where(or_(*conditions)).order_by(Quiz.id)))

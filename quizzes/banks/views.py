@@ -41,6 +41,7 @@ from learning.audit.services import record
 from learning.extensions import db
 from learning.markup import to_plain_text
 from learning.permissions import require_role
+from quizzes.authoring.services import quizzes_using
 from quizzes.banks import services
 from quizzes.banks.forms import (
     MAX_ROWS,
@@ -149,12 +150,25 @@ def bank_delete(bank_id: int):
     bank = db.get_or_404(QuestionBank, bank_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("banks.bank_edit", bank_id=bank.id))
+    if _refused_in_use(question_ids=select(Question.id).where(Question.bank_id == bank.id),
+                       category_ids=select(QuestionCategory.id)
+                       .where(QuestionCategory.bank_id == bank.id)):
+        return redirect(url_for("banks.bank_edit", bank_id=bank.id))
     name = bank.name
     record("bank.delete", name, target=bank)
     # Categories, questions and their tag links go with it (ON DELETE CASCADE).
     db.session.delete(bank)
     flash(_("Question bank %(name)s deleted.", name=name), "success")
     return redirect(url_for("banks.index"))
+
+
+def _refused_in_use(**used) -> bool:
+    """Flash and refuse when quizzes use what is to be deleted (attempts keep their copies)."""
+    titles = quizzes_using(**used)
+    if titles:
+        flash(_("Used by the quiz %(titles)s: take it out of the quiz first.",
+                titles="、".join(titles)), "danger")
+    return bool(titles)
 
 
 # --- the bank page -----------------------------------------------------------------------------
@@ -339,6 +353,8 @@ def category_delete(category_id: int):
     bank_id = category.bank_id
     if ConfirmForm().validate_on_submit():
         ids = _subtree_ids(_categories(category.bank), category)
+        if _refused_in_use(category_ids=ids):
+            return redirect(url_for("banks.bank", bank_id=bank_id))
         # Its questions (and those of its subcategories) stay in the bank, uncategorised.
         db.session.execute(update(Question).where(Question.category_id.in_(ids))
                            .values(category_id=None))
@@ -477,6 +493,8 @@ def question_delete(question_id: int):
     question = _question_or_404(question_id)
     bank_id = question.bank_id
     if ConfirmForm().validate_on_submit():
+        if _refused_in_use(question_ids=[question.id]):
+            return redirect(url_for("banks.bank", bank_id=bank_id))
         name = services.to_parsed(question).display_name
         record("question.delete", f"{question.bank.name}: {name}", target=question)
         db.session.delete(question)
