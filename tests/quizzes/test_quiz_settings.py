@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from learning.extensions import db
@@ -226,7 +227,7 @@ def test_draws_beyond_the_available_questions_are_refused(app, make_course, make
     course = make_course(modules=1)
     make_bank("抽题库", DRAW_GIFT)
     paths = categories(app)
-    with app.app_context():
+    with app.app_context(), force_locale("en"):  # the messages are asserted in English
         quiz = create_quiz(course.id, None, title="随机", selection="random")
         party = db.session.get(QuestionCategory, paths["党史"])
         basics = db.session.get(QuestionCategory, paths["党史/基础"])
@@ -264,7 +265,7 @@ def test_every_draw_the_service_accepts_can_be_started(app, make_course, make_ba
     course = make_course(modules=1)
     make_bank("抽题库", DRAW_GIFT)
     paths = categories(app)
-    with app.app_context():
+    with app.app_context(), force_locale("en"):  # the messages are asserted in English
         quiz = create_quiz(course.id, None, title="随机", selection="random")
         set_draws(quiz, [(paths["党史/进阶"], 2, False), (paths["党史"], 4, True)])
         db.session.commit()
@@ -621,7 +622,7 @@ def test_the_preview_of_a_random_quiz_is_a_sample_draw(app, client, org, make_co
     course = make_course(modules=1)
     make_bank("抽题库", DRAW_GIFT)
     paths = categories(app)
-    with app.app_context():
+    with app.app_context(), force_locale("en"):  # the messages are asserted in English
         quiz = create_quiz(course.id, None, title="随机", selection="random")
         set_draws(quiz, [(paths["党史/基础"], 2, False)])
         db.session.commit()
