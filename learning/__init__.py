@@ -77,6 +77,10 @@ def create_app(config: dict | None = None, env: str | None = None) -> Flask:
     import quizzes
 
     quizzes.init_app(app)
+
+    import discussions
+
+    discussions.init_app(app)
     return app
 
 
@@ -136,8 +140,28 @@ def _template_globals(app: Flask) -> None:
         return [(label, endpoint) for label, endpoint, visible
                 in app.extensions.get("nav_links", []) if visible(current_user)]
 
+    def unread_notifications() -> int:
+        """The logged-in user's unread count for the navigation badge: one COUNT per request."""
+        from flask import g
+        from flask_login import current_user
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from learning.notifications.services import unread_count
+
+        if not current_user.is_authenticated:
+            return 0
+        if "unread_notifications" not in g:
+            try:
+                g.unread_notifications = unread_count(current_user.id)
+            except SQLAlchemyError:
+                # An error page after a failed statement: the session must roll back first
+                # (the request does that on its way out); the page shows no badge.
+                g.unread_notifications = 0
+        return g.unread_notifications
+
     app.jinja_env.globals.update(
         nav_links=nav_links,
+        unread_notifications=unread_notifications,
         current_locale=lambda: str(get_locale()),
         can_manage_org=permissions.can_manage_org,
         can_manage_users=permissions.can_manage_users,
@@ -171,13 +195,17 @@ def _register_blueprints(app: Flask) -> None:
     from learning.audit.views import bp as audit_bp
     from learning.home import bp as home_bp
     from learning.i18n import bp as i18n_bp
+    from learning.notifications import models as _notification_models  # noqa: F401
+    from learning.notifications.api import blp as notifications_api
+    from learning.notifications.views import bp as notifications_bp
     from learning.orgs.api import blp as orgs_api
     from learning.orgs.views import bp as orgs_bp
     from learning.roster.api import blp as roster_api
     from learning.roster.views import bp as roster_bp
 
     for blueprint in (home_bp, accounts_bp, people_bp, orgs_bp, roster_bp, audit_bp, i18n_bp,
-                      catalog_bp, study_bp, offline_bp):
+                      catalog_bp, study_bp, offline_bp, notifications_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (accounts_api, orgs_api, roster_api, catalog_api, study_api, offline_api):
+    for blueprint in (accounts_api, orgs_api, roster_api, catalog_api, study_api, offline_api,
+                      notifications_api):
         ext.api.register_blueprint(blueprint)

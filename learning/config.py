@@ -93,6 +93,11 @@ class Config:
     # (a phone on a bad line); later, the attempt is closed with what was saved by then.
     QUIZ_GRACE_SECONDS = 30
 
+    # Discussions: how long an author may edit a post, its longest text, and the posting rate.
+    DISCUSSION_EDIT_MINUTES = 30
+    DISCUSSION_MAX_CHARS = 10_000
+    DISCUSSION_POST_LIMIT = "10 per minute"
+
 
 class ProductionConfig(Config):
     """Real deployments: a real SECRET_KEY is required, cookies are Secure."""
@@ -149,6 +154,10 @@ def environment_settings(env: str) -> dict:
     if os.environ.get("READING_MIN_SHARE"):
         settings["READING_MIN_SHARE"] = float(os.environ["READING_MIN_SHARE"])
     settings["QUIZ_GRACE_SECONDS"] = _int("QUIZ_GRACE_SECONDS", 30)
+    settings["DISCUSSION_EDIT_MINUTES"] = _int("DISCUSSION_EDIT_MINUTES", 30)
+    settings["DISCUSSION_MAX_CHARS"] = _int("DISCUSSION_MAX_CHARS", 10_000)
+    if os.environ.get("DISCUSSION_POST_LIMIT"):
+        settings["DISCUSSION_POST_LIMIT"] = os.environ["DISCUSSION_POST_LIMIT"]
     settings["FORCE_HTTPS"] = _bool("FORCE_HTTPS", False)
     if os.environ.get("SESSION_COOKIE_SECURE") is not None:
         secure = _bool("SESSION_COOKIE_SECURE", True)

@@ -1,0 +1,602 @@
+"""Discussions: open threads, post and reply, edit and delete, moderate, report, read markers,
+and the "posts" completion rule.
+
+Every rule lives here (who may do what is asked of discussions.permissions, re-exported below);
+pages and the API only load, call and render. Services flush, never commit: the request commits
+once (learning/transactions.py). Every time comes from `now()` (tests move the clock).
+
+Counting: `Thread.post_count` and `last_post_at` describe the *visible* posts. A post changes
+state with one guarded UPDATE (`... WHERE hidden_at IS NULL AND deleted_at IS NULL`), so of two
+simultaneous hides (or a hide and a delete) only one finds the post visible, and the thread's
+count moves by exactly the change: `post_count = post_count + delta`, never a value computed in
+Python. A notification is written in the same transaction as the post that caused it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import and_, false, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from courses import progress
+from courses.models import Course, Module
+from courses.permissions import can_view_module
+from discussions import permissions
+from discussions.models import KINDS, SCOPES, Post, PostReport, PostRevision, Thread, ThreadRead
+from discussions.permissions import (  # noqa: F401  (re-exported: the services' interface)
+    authors_in_scope,
+    belongs_to_unit,
+    can_delete_post,
+    can_moderate,
+    can_moderate_post,
+    can_open_lesson_topic,
+    can_pin,
+    can_post,
+    can_report_post,
+    can_start_thread,
+    can_view_reports,
+    can_view_thread,
+    moderatable_post_ids,
+    thread_module,
+    thread_unit,
+)
+from learning.accounts.models import User
+from learning.audit.services import record
+from learning.dbtypes import utcnow
+from learning.extensions import db
+from learning.markup import render_markdown
+from learning.notifications.services import notify
+from learning.orgs.models import Membership, OrgUnit
+from learning.permissions import is_admin, is_leader, scope_unit_ids
+
+TITLE_MAX = 200
+REASON_MAX = 500
+MAX_MENTIONS = 20  # a post naming more people notifies the first twenty
+
+# "@name" not preceded by an ASCII letter, digit, "_", ".", "-" or "@" (so an e-mail address is
+# no mention, while "请@张三" is); usernames are [\w.@-]{2,64}, but a mention stops at "@".
+# Chinese text has no spaces, so "@张三你好" is matched against every prefix of "张三你好" and
+# the longest username wins.
+_MENTION = re.compile(r"(?<![A-Za-z0-9_.@-])@([\w.\-]{2,64})")
+
+
+def now() -> datetime:
+    """The server's clock (UTC); the one time source of this module (tests monkeypatch it)."""
+    return utcnow()
+
+
+class DiscussionError(ValueError):
+    """A request the discussion rules refuse: `status` 422 (bad input, `field` says where),
+    403 (not allowed, e.g. someone else's post) or 409 (the thread is locked, already done)."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 422):
+        super().__init__(message)
+        self.field = field
+        self.status = status
+
+
+# --- settings and input ----------------------------------------------------------------------
+
+
+def max_chars() -> int:
+    """The longest post accepted (DISCUSSION_MAX_CHARS)."""
+    return int(current_app.config.get("DISCUSSION_MAX_CHARS", 10_000))
+
+
+def can_edit_post(user, post: Post) -> bool:
+    """Its author, within DISCUSSION_EDIT_MINUTES, while shown and the thread open."""
+    return permissions.can_edit_post(user, post, now())
+
+
+def within_edit_window(post: Post) -> bool:
+    """The post is still young enough for its author to edit (the page shows the button)."""
+    return permissions.within_edit_window(post, now())
+
+
+def _clean_body(body: str | None) -> str:
+    text = (body or "").strip()
+    if not text:
+        raise DiscussionError(_("Write something before posting."), "body")
+    limit = max_chars()
+    if len(text) > limit:
+        raise DiscussionError(
+            _("A post may be at most %(limit)d characters long; this one has %(count)d.",
+              limit=limit, count=len(text)), "body")
+    return text
+
+
+def _clean_title(title: str | None) -> str:
+    text = " ".join((title or "").split())
+    if not text:
+        raise DiscussionError(_("Give the thread a title."), "title")
+    if len(text) > TITLE_MAX:
+        raise DiscussionError(
+            _("A title may be at most %(limit)d characters long.", limit=TITLE_MAX), "title")
+    return text
+
+
+def _clean_reason(reason: str | None, *, required: bool = True) -> str:
+    text = " ".join((reason or "").split())
+    if required and not text:
+        raise DiscussionError(_("Say why."), "reason")
+    if len(text) > REASON_MAX:
+        raise DiscussionError(
+            _("A reason may be at most %(limit)d characters long.", limit=REASON_MAX), "reason")
+    return text
+
+
+def post_url(post: Post) -> str:
+    """Where a notification about a post leads: /posts/<id> redirects to the thread page that
+    holds it (a long thread has several), at the post."""
+    return f"/posts/{post.id}"
+
+
+def _notify(user_ids, kind: str, text, url: str, actor_id: int | None) -> int:
+    return notify(list(user_ids), kind, text, url=url, actor_id=actor_id)
+
+
+def _stored_text(message: str, **values) -> str:
+    """Notification text is stored, so it is written in the site's default language (the
+    reader's own choice is not known when it is written)."""
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
+        return _(message, **values)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def group_unit_ids_select(user):
+    """SELECT of the ids of the units whose group threads `user` may read: units at or above
+    a unit the user belongs to (any role), and units at or below one they lead."""
+    target, mine = aliased(OrgUnit), aliased(OrgUnit)
+    belongs = (
+        select(target.id)
+        .join(mine, mine.path.like(target.path + "%"))
+        .join(Membership, Membership.unit_id == mine.id)
+        .where(Membership.user_id == user.id)
+    )
+    return belongs.union(scope_unit_ids(user))
+
+
+def visible_threads_select(user, module: Module):
+    """SELECT of the threads of `module` that `user` may see, pinned first, newest activity
+    first (the list form of can_view_thread)."""
+    query = (select(Thread).where(Thread.module_id == module.id)
+             .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()))
+    if is_admin(user):
+        return query
+    if not getattr(user, "is_authenticated", False) or not can_view_module(user, module):
+        return query.where(false())
+    return query.where(or_(Thread.scope == "module",
+                           Thread.unit_id.in_(group_unit_ids_select(user))))
+
+
+def visible_posts_count(thread: Thread) -> int:
+    """Counted afresh (tests compare it with the stored post_count)."""
+    return db.session.scalar(select(func.count()).select_from(Post).where(
+        Post.thread_id == thread.id, Post.deleted_at.is_(None), Post.hidden_at.is_(None)))
+
+
+def mark_read(user, thread: Thread, at: datetime | None = None) -> None:
+    """Remember that `user` has read `thread` up to now (one upsert, safe when repeated)."""
+    at = at or now()
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ThreadRead)
+    statement = insert.values(user_id=user.id, thread_id=thread.id, read_at=at)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["user_id", "thread_id"], set_={"read_at": statement.excluded.read_at}))
+
+
+def unread_thread_ids(user, thread_ids) -> set[int]:
+    """Which of the threads have posts `user` has not read (never opened, or newer posts)."""
+    ids = list(set(thread_ids))
+    if not ids:
+        return set()
+    read = aliased(ThreadRead)
+    return set(db.session.scalars(
+        select(Thread.id)
+        .outerjoin(read, and_(read.thread_id == Thread.id, read.user_id == user.id))
+        .where(Thread.id.in_(ids),
+               or_(read.read_at.is_(None), read.read_at < Thread.last_post_at))))
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def create_thread(user, module: Module, title: str, body: str, scope: str = "module",
+                  unit: OrgUnit | None = None, kind: str = "discussion",
+                  pinned: bool = False) -> Thread:
+    """Open a thread with its first post. Group threads: in a unit the user belongs to, leads
+    or is above; a 「小组学习话题」 (lesson_topic) is opened, pinned, by the unit's leaders."""
+    if scope not in SCOPES:
+        raise DiscussionError(_("Choose where the thread is open: the module or a group."),
+                              "scope")
+    if kind not in KINDS:
+        raise DiscussionError(_("Unknown kind of thread."), "kind")
+    title = _clean_title(title)
+    body = _clean_body(body)
+    if scope == "module" and unit is not None:
+        raise DiscussionError(_("A module-wide thread belongs to no group."), "unit_id")
+    if scope == "group" and unit is None:
+        raise DiscussionError(_("Choose the study group the thread is for."), "unit_id")
+    if not can_start_thread(user, module, unit):
+        raise DiscussionError(_("You may not open a thread here."),
+                              "unit_id" if unit is not None else None, status=403)
+    if kind == "lesson_topic":
+        if scope != "group":
+            raise DiscussionError(_("A group lesson topic is kept inside one group."), "scope")
+        if not can_open_lesson_topic(user, unit):
+            raise DiscussionError(_("Only the group's leaders open a lesson topic."), "kind",
+                                  status=403)
+        pinned = True
+    at = now()
+    thread = Thread(module_id=module.id, scope=scope, unit_id=unit.id if unit else None,
+                    kind=kind, title=title, author_id=user.id, pinned=False, locked=False,
+                    created_at=at, last_post_at=at, post_count=0)
+    if pinned and kind == "discussion" and not can_pin(user, thread):
+        raise DiscussionError(_("You may not pin threads here."), "pinned", status=403)
+    thread.pinned = pinned
+    db.session.add(thread)
+    db.session.flush()
+    add_post(user, thread, body)
+    return thread
+
+
+def add_post(user, thread: Thread, body: str, parent: Post | None = None) -> Post:
+    """Post in a thread (a reply when `parent` is given): counts, read marker, notifications
+    of the parent's author and of @mentioned readers, and the "posts" completion rule."""
+    if not can_view_thread(user, thread):
+        raise DiscussionError(_("You may not post in this thread."), status=403)
+    if thread.locked and not can_moderate(user, thread):
+        raise DiscussionError(_("This thread is locked: no new posts."), status=409)
+    if parent is not None:
+        if parent.thread_id != thread.id:
+            raise DiscussionError(_("The post you reply to is not in this thread."),
+                                  "parent_id")
+        if not parent.visible:
+            raise DiscussionError(_("The post you reply to is no longer shown."), "parent_id")
+    body = _clean_body(body)
+    at = now()
+    post = Post(thread_id=thread.id, author_id=user.id,
+                parent_id=parent.id if parent is not None else None, body_md=body,
+                body_html=str(render_markdown(body)), created_at=at, hidden_reason="")
+    db.session.add(post)
+    db.session.flush()
+    _recount(thread, +1)
+    mark_read(user, thread, at)
+
+    notified = set()
+    parent_author = (db.session.get(User, parent.author_id)
+                     if parent is not None and parent.author_id not in (None, user.id) else None)
+    if parent_author is not None and parent_author.active and can_view_thread(parent_author,
+                                                                                thread):
+        text = _stored_text("%(name)s replied to your post in “%(title)s”.",
+                            name=user.display_name, title=thread.title)
+        _notify([parent_author.id], "reply", text, post_url(post), user.id)
+        notified.add(parent_author.id)
+    _notify_mentions(user, thread, post, body, skip=notified)
+    module = thread_module(thread)
+    if module is not None:
+        check_completion(user.id, module)
+    return post
+
+
+def edit_post(user, post: Post, body: str) -> Post:
+    """Change one's own post within the edit window; the earlier text is kept as a revision
+    (for moderators). People newly @mentioned are notified."""
+    thread = post.thread
+    if post.author_id != user.id or not can_view_thread(user, thread):
+        raise DiscussionError(_("You can only edit your own posts."), status=403)
+    if not post.visible:
+        raise DiscussionError(_("This post is no longer shown and cannot be edited."),
+                              status=403)
+    if not permissions.within_edit_window(post, now()):
+        raise DiscussionError(
+            _("Posts can be edited for %(minutes)d minutes after posting; that time has passed.",
+              minutes=permissions.edit_minutes()), status=403)
+    if thread.locked and not can_moderate(user, thread):
+        raise DiscussionError(_("This thread is locked: posts cannot be changed."), status=409)
+    body = _clean_body(body)
+    if body == post.body_md:
+        return post
+    old = post.body_md
+    at = now()
+    db.session.add(PostRevision(post_id=post.id, body_md=old, created_at=at))
+    post.body_md = body
+    post.body_html = str(render_markdown(body))
+    post.edited_at = at
+    db.session.flush()
+    already = {u.id for u in mentioned_users(old)} | {user.id}
+    _notify_mentions(user, thread, post, body, skip=already)
+    return post
+
+
+def delete_post(user, post: Post) -> None:
+    """Delete one's own post: gone for readers, kept (with its text) for moderators."""
+    if post.author_id != user.id or not can_view_thread(user, post.thread):
+        raise DiscussionError(_("You can only delete your own posts."), status=403)
+    if post.deleted_at is not None:
+        return  # deleted already (a double tap)
+    at = now()
+    if _set_post(post, {"deleted_at": at}, Post.deleted_at.is_(None), Post.hidden_at.is_(None)):
+        _recount(post.thread, -1)
+    else:
+        _set_post(post, {"deleted_at": at}, Post.deleted_at.is_(None))
+
+
+def hide_post(moderator, post: Post, reason: str) -> bool:
+    """Hide a post with a reason (shown to its author); closes its open reports as "hidden".
+    False when it was hidden already."""
+    if not can_moderate_post(moderator, post):
+        raise DiscussionError(_("You may not moderate this post."), status=403)
+    reason = _clean_reason(reason)
+    at = now()
+    values = {"hidden_at": at, "hidden_by_id": moderator.id, "hidden_reason": reason}
+    was_visible = _set_post(post, values, Post.hidden_at.is_(None), Post.deleted_at.is_(None))
+    if not was_visible and not _set_post(post, values, Post.hidden_at.is_(None)):
+        return False
+    if was_visible:
+        _recount(post.thread, -1)
+    _close_reports(post, moderator, "hidden", at)
+    thread = post.thread
+    text = _stored_text("A moderator hid your post in “%(title)s”: %(reason)s",
+                        title=thread.title, reason=reason)
+    _notify([post.author_id] if post.author_id else [], "moderation", text, post_url(post),
+            moderator.id)
+    record("discussion.hide", f"post {post.id} in thread {thread.id}: {reason}", target=post,
+           actor=moderator, details={"thread_id": thread.id, "reason": reason})
+    return True
+
+
+def unhide_post(moderator, post: Post) -> bool:
+    """Show a hidden post again (its author is told); False when it was not hidden."""
+    if not can_moderate_post(moderator, post):
+        raise DiscussionError(_("You may not moderate this post."), status=403)
+    values = {"hidden_at": None, "hidden_by_id": None, "hidden_reason": ""}
+    now_visible = _set_post(post, values, Post.hidden_at.is_not(None), Post.deleted_at.is_(None))
+    if not now_visible and not _set_post(post, values, Post.hidden_at.is_not(None)):
+        return False
+    thread = post.thread
+    if now_visible:
+        _recount(thread, +1)
+    text = _stored_text("A moderator showed your post in “%(title)s” again.", title=thread.title)
+    _notify([post.author_id] if post.author_id else [], "moderation", text, post_url(post),
+            moderator.id)
+    record("discussion.unhide", f"post {post.id} in thread {thread.id}", target=post,
+           actor=moderator, details={"thread_id": thread.id})
+    module = thread_module(thread)
+    if now_visible and module is not None and post.author_id is not None:
+        check_completion(post.author_id, module)
+    return True
+
+
+def set_locked(moderator, thread: Thread, locked: bool) -> None:
+    """Lock (no new posts but the moderators') or unlock a thread."""
+    if not can_moderate(moderator, thread):
+        raise DiscussionError(_("You may not moderate this thread."), status=403)
+    if thread.locked != locked:
+        thread.locked = locked
+        db.session.flush()
+        record("discussion.lock" if locked else "discussion.unlock", thread.title,
+               target=thread, actor=moderator)
+
+
+def set_pinned(moderator, thread: Thread, pinned: bool) -> None:
+    """Pin a thread to the top of its module's list, or unpin it (see can_pin)."""
+    if not can_pin(moderator, thread):
+        raise DiscussionError(_("You may not pin this thread."), status=403)
+    if thread.pinned != pinned:
+        thread.pinned = pinned
+        db.session.flush()
+        record("discussion.pin" if pinned else "discussion.unpin", thread.title,
+               target=thread, actor=moderator)
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+def report_post(user, post: Post, reason: str) -> PostReport:
+    """Report a post to the moderators in scope (queued, and they are notified)."""
+    if not can_view_thread(user, post.thread):
+        raise DiscussionError(_("You may not report this post."), status=403)
+    if post.author_id == user.id:
+        raise DiscussionError(_("You cannot report your own post."), status=403)
+    if not post.visible:
+        raise DiscussionError(_("This post is no longer shown."), status=409)
+    reason = _clean_reason(reason)
+    report = PostReport(post_id=post.id, reporter_id=user.id, reason=reason, created_at=now(),
+                        resolution="")
+    try:
+        with db.session.begin_nested():
+            db.session.add(report)
+    except IntegrityError:
+        # The same member reporting the same post twice (maybe in two simultaneous requests).
+        raise DiscussionError(_("You have already reported this post."), status=409) from None
+    thread = post.thread
+    text = _stored_text("A post in “%(title)s” was reported: %(reason)s",
+                        title=thread.title, reason=reason)
+    _notify(_moderator_ids(post), "report", text, post_url(post), user.id)
+    return report
+
+
+def _moderator_ids(post: Post) -> list[int]:
+    """The leaders who moderate a post (admins watch the whole queue instead)."""
+    thread = post.thread
+    leads = aliased(OrgUnit)
+    leaders = (select(Membership.user_id).join(leads, leads.id == Membership.unit_id)
+               .where(Membership.role == "leader").distinct())
+    if thread.scope == "group":
+        unit = thread_unit(thread)
+        if unit is None:
+            return []
+        leaders = leaders.where(literal(unit.path).like(leads.path + "%"))
+    else:
+        if post.author_id is None:
+            return []
+        theirs = aliased(OrgUnit)
+        mine = aliased(Membership)
+        leaders = leaders.where(
+            select(mine.id).join(theirs, theirs.id == mine.unit_id)
+            .where(mine.user_id == post.author_id, theirs.path.like(leads.path + "%"))
+            .exists())
+    return list(db.session.scalars(leaders.limit(50)))
+
+
+def reports_queue_select(user):
+    """SELECT of the unresolved reports of posts `user` may moderate, oldest first."""
+    query = (select(PostReport).join(Post, Post.id == PostReport.post_id)
+             .join(Thread, Thread.id == Post.thread_id)
+             .where(PostReport.resolved_at.is_(None))
+             .order_by(PostReport.created_at, PostReport.id))
+    if is_admin(user):
+        return query
+    if not getattr(user, "is_authenticated", False) or not is_leader(user):
+        return query.where(false())
+    in_scope = scope_unit_ids(user)
+    people = select(Membership.user_id).where(Membership.unit_id.in_(in_scope))
+    return (query.join(Module, Module.id == Thread.module_id)
+            .join(Course, Course.id == Module.course_id)
+            .where(Module.published.is_(True), Course.published.is_(True),
+                   or_(and_(Thread.scope == "group", Thread.unit_id.in_(in_scope)),
+                       and_(Thread.scope == "module", Post.author_id.in_(people)))))
+
+
+def resolve_report(moderator, report: PostReport, hide: bool, reason: str = "") -> PostReport:
+    """Decide a report: hide the post (every open report of it closes as "hidden") or dismiss
+    them all ("dismissed")."""
+    post = report.post
+    if not can_moderate_post(moderator, post):
+        raise DiscussionError(_("You may not moderate this post."), status=403)
+    if report.resolved_at is not None:
+        raise DiscussionError(_("This report was resolved already."), status=409)
+    if hide:
+        reason = _clean_reason(reason, required=False) or report.reason
+        if not hide_post(moderator, post, reason):
+            _close_reports(post, moderator, "hidden", now())
+    else:
+        _close_reports(post, moderator, "dismissed", now())
+        record("discussion.dismiss", f"reports of post {post.id}", target=post,
+               actor=moderator, details={"thread_id": post.thread_id})
+    db.session.refresh(report)
+    return report
+
+
+def _close_reports(post: Post, moderator, resolution: str, at: datetime) -> None:
+    db.session.execute(
+        update(PostReport)
+        .where(PostReport.post_id == post.id, PostReport.resolved_at.is_(None))
+        .values(resolved_at=at, resolved_by_id=moderator.id, resolution=resolution)
+        .execution_options(synchronize_session=False))
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, PostReport) and obj.post_id == post.id:
+            db.session.expire(obj)
+
+
+# --- counts and completion -------------------------------------------------------------------
+
+
+def _set_post(post: Post, values: dict, *guards) -> bool:
+    """One guarded UPDATE of a post's state; True when the guards held (it changed)."""
+    result = db.session.execute(
+        update(Post).where(Post.id == post.id, *guards).values(**values)
+        .execution_options(synchronize_session=False))
+    db.session.expire(post)
+    return result.rowcount == 1
+
+
+def _recount(thread: Thread, delta: int) -> None:
+    """Move the thread's count of visible posts by `delta` and set last_post_at to its newest
+    visible post (its creation time when there is none)."""
+    newest = (select(func.max(Post.created_at))
+              .where(Post.thread_id == Thread.id, Post.deleted_at.is_(None),
+                     Post.hidden_at.is_(None))
+              .scalar_subquery())
+    db.session.execute(
+        update(Thread).where(Thread.id == thread.id)
+        .values(post_count=Thread.post_count + delta,
+                last_post_at=func.coalesce(newest, Thread.created_at))
+        .execution_options(synchronize_session=False))
+    db.session.expire(thread, ["post_count", "last_post_at"])
+
+
+def posts_count(user_id: int, module_id: int) -> int:
+    """Visible posts by the member in the module's threads (both scopes)."""
+    return db.session.scalar(
+        select(func.count()).select_from(Post).join(Thread, Thread.id == Post.thread_id)
+        .where(Thread.module_id == module_id, Post.author_id == user_id,
+               Post.deleted_at.is_(None), Post.hidden_at.is_(None)))
+
+
+def check_completion(user_id: int, module: Module) -> bool:
+    """Complete the module via "posts" once the member has `min_posts` visible posts in its
+    discussion (rule "posts" only; completion, once reached, stays). True if this completed it."""
+    if module.completion_rule != "posts" or user_id is None:
+        return False
+    if posts_count(user_id, module.id) < max(module.min_posts, 1):
+        return False
+    return progress.complete(user_id, module.id, "posts", at=now())
+
+
+# --- mentions --------------------------------------------------------------------------------
+
+
+def mentioned_users(text: str) -> list[User]:
+    """The active users named as @username in `text` (at most MAX_MENTIONS), in one query."""
+    tokens = []
+    for match in _MENTION.finditer(text or ""):
+        token = unicodedata.normalize("NFKC", match.group(1)).lower().rstrip(".-")
+        if len(token) >= 2 and token not in tokens:
+            tokens.append(token)
+    tokens = tokens[:MAX_MENTIONS]
+    if not tokens:
+        return []
+    # An ASCII name ends at a space or punctuation; a Chinese one may run into the next word.
+    candidates = {token[:n] for token in tokens
+                  for n in ([len(token)] if token.isascii() else range(2, len(token) + 1))}
+    found = {u.username: u for u in db.session.scalars(
+        select(User).where(User.username.in_(candidates), User.active.is_(True)))}
+    users: list[User] = []
+    for token in tokens:
+        for n in ([len(token)] if token.isascii() else range(len(token), 1, -1)):
+            user = found.get(token[:n])
+            if user is not None:
+                if user not in users:
+                    users.append(user)
+                break
+    return users
+
+
+def _notify_mentions(author, thread: Thread, post: Post, body: str, skip: set) -> None:
+    """Notify the @mentioned users who may read the thread (nobody else learns it exists)."""
+    readers = [u.id for u in mentioned_users(body)
+               if u.id not in skip and u.id != author.id and can_view_thread(u, thread)]
+    if readers:
+        text = _stored_text("%(name)s mentioned you in “%(title)s”.",
+                            name=author.display_name, title=thread.title)
+        _notify(readers, "mention", text, post_url(post), author.id)
+
+
+def display_names(user_ids) -> dict[int, str]:
+    """{user id: display name} for the given ids, in one query (for lists of posts)."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+def unit_names(unit_ids) -> dict[int, str]:
+    """{unit id: name} for the given ids, in one query (the groups of group threads)."""
+    ids = {i for i in unit_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(ids))).all())

@@ -1,0 +1,107 @@
+"""Role-by-endpoint matrix of the discussions API (see tests/matrix.py).
+
+The module's course is assigned to the whole committee; `other_module`'s only to group_b.
+`group_thread` is kept inside group_a (opened by the member); `module_thread` is module-wide,
+opened by member_b of group_b, so in it leader_out (not leader_in) moderates; only admins pin
+it. `peer_post` is a group_a member's post in the group thread, `my_post` and `my_other_post`
+the member's own, `hidden_post` a post leader_in hid, `report` the member's report of
+`peer_post`. Bodies are empty (`{}`): where one is needed, a caller past the permission check
+gets 422, everyone else their 401/403/404 before the body is read.
+"""
+
+import pytest
+from sqlalchemy import func, select
+
+from discussions import services
+from discussions.models import Post, Thread
+from learning.extensions import db
+from tests.discussions import test_services
+from tests.discussions.test_services import group_a, module, user
+from tests.matrix import ANY_USER_API, PERSONAS, check
+
+world = test_services.world  # the shared fixture
+
+ANY_BODY = {**ANY_USER_API, **{p: 422 for p in ("member", "leader_in", "leader_out", "admin")}}
+NOT_MEMBER = {**ANY_USER_API, "member": 404}
+NOT_MEMBER_BODY = {**ANY_BODY, "member": 404}
+GROUP_A = {**ANY_USER_API, "leader_out": 404}
+GROUP_A_BODY = {**ANY_BODY, "leader_out": 404}
+GROUP_A_MODERATORS = {"anonymous": 401, "member": 403, "leader_in": 200, "leader_out": 404,
+                      "admin": 200}
+GROUP_A_MODERATORS_BODY = {**GROUP_A_MODERATORS, "leader_in": 422, "admin": 422}
+# module_thread and its first post are member_b's: moderated by leader_out (group_b's branch).
+GROUP_B_MODERATORS = {"anonymous": 401, "member": 403, "leader_in": 403, "leader_out": 200,
+                      "admin": 200}
+GROUP_B_MODERATORS_BODY = {**GROUP_B_MODERATORS, "leader_out": 422, "admin": 422}
+ADMINS = {**GROUP_B_MODERATORS, "leader_out": 403}  # pinning a module-wide thread
+NOT_MINE = {"anonymous": 401, "member": 403, "leader_in": 403, "leader_out": 404, "admin": 403}
+MINE_BODY = {**NOT_MINE, "member": 422}
+MINE = {**NOT_MINE, "member": 200}
+MY_OWN_REPORT = {**GROUP_A_BODY, "member": 403}
+REPORT_QUEUE = {"anonymous": 401, "member": 403, "leader_in": 200, "leader_out": 200,
+                "admin": 200}
+RESOLVE = {"anonymous": 401, "member": 403, "leader_in": 422, "leader_out": 404, "admin": 422}
+
+ENDPOINTS = [
+    ("GET", "/api/v1/modules/{module}/threads", ANY_USER_API),
+    ("GET", "/api/v1/modules/{other_module}/threads", NOT_MEMBER),
+    ("POST", "/api/v1/modules/{module}/threads", ANY_BODY),
+    ("POST", "/api/v1/modules/{other_module}/threads", NOT_MEMBER_BODY),
+    ("GET", "/api/v1/threads/{module_thread}", ANY_USER_API),
+    ("GET", "/api/v1/threads/{group_thread}", GROUP_A),
+    ("POST", "/api/v1/threads/{module_thread}/posts", ANY_BODY),
+    ("POST", "/api/v1/threads/{group_thread}/posts", GROUP_A_BODY),
+    ("POST", "/api/v1/threads/{group_thread}/lock", GROUP_A_MODERATORS),
+    ("POST", "/api/v1/threads/{group_thread}/unlock", GROUP_A_MODERATORS),
+    ("POST", "/api/v1/threads/{group_thread}/pin", GROUP_A_MODERATORS),
+    ("POST", "/api/v1/threads/{group_thread}/unpin", GROUP_A_MODERATORS),
+    ("POST", "/api/v1/threads/{module_thread}/lock", GROUP_B_MODERATORS),
+    ("POST", "/api/v1/threads/{module_thread}/pin", ADMINS),
+    ("PATCH", "/api/v1/posts/{peer_post}", NOT_MINE),
+    ("PATCH", "/api/v1/posts/{my_post}", MINE_BODY),
+    ("DELETE", "/api/v1/posts/{peer_post}", NOT_MINE),
+    ("DELETE", "/api/v1/posts/{my_other_post}", MINE),
+    ("POST", "/api/v1/posts/{peer_post}/report", GROUP_A_BODY),
+    ("POST", "/api/v1/posts/{my_post}/report", MY_OWN_REPORT),
+    ("POST", "/api/v1/posts/{peer_post}/hide", GROUP_A_MODERATORS_BODY),
+    ("POST", "/api/v1/posts/{module_post_b}/hide", GROUP_B_MODERATORS_BODY),
+    ("POST", "/api/v1/posts/{hidden_post}/unhide", GROUP_A_MODERATORS),
+    ("POST", "/api/v1/posts/{module_post_b}/unhide", GROUP_B_MODERATORS),
+    ("GET", "/api/v1/discussion-reports", REPORT_QUEUE),
+    ("POST", "/api/v1/discussion-reports/{report}/resolve", RESOLVE),
+]
+
+
+@pytest.fixture
+def discussion(app, world):
+    """The threads, posts and report of the matrix; ids by name."""
+    with app.test_request_context():
+        group = services.create_thread(user("member"), module(world), "小组讨论", "开头",
+                                       scope="group", unit=group_a(world))
+        everyone = services.create_thread(user("member_b"), module(world), "全体讨论", "开头")
+        peer_post = services.add_post(user("peer"), group, "同伴的帖子")
+        my_post = services.add_post(user("member"), group, "我的帖子")
+        my_other_post = services.add_post(user("member"), group, "我的另一帖")
+        hidden = services.add_post(user("peer"), group, "将被隐藏")
+        services.hide_post(user("leader_in"), hidden, "隐藏")
+        report = services.report_post(user("member"), peer_post, "举报")
+        module_post_b = db.session.scalar(select(Post).where(Post.thread_id == everyone.id))
+        db.session.commit()
+        return {"module": world.module_id, "other_module": world.other_module_id,
+                "group_thread": group.id, "module_thread": everyone.id,
+                "peer_post": peer_post.id, "my_post": my_post.id,
+                "my_other_post": my_other_post.id, "hidden_post": hidden.id,
+                "module_post_b": module_post_b.id, "report": report.id}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_discussion_api_role_matrix(app, client, org, persona, discussion):
+    """Each persona gets exactly the expected status from every discussions API endpoint."""
+    failures = check(client, org, persona, ENDPOINTS, discussion)
+    assert not failures, "\n".join(failures)
+    with app.app_context():
+        # The empty bodies created nothing: two threads, the six posts of the fixture.
+        assert db.session.scalar(select(func.count()).select_from(Thread)) == 2
+        assert db.session.scalar(select(func.count()).select_from(Post)) == 6
+        mine = db.session.get(Post, discussion["my_other_post"])
+        assert (mine.deleted_at is not None) == (persona == "member")
