@@ -103,7 +103,7 @@ class PostSchema(Schema):
     hidden_at = fields.DateTime(allow_none=True)
     deleted_at = fields.DateTime(allow_none=True)
     hidden_reason = fields.String(allow_none=True, metadata={
-        "description": "for its author and its moderators"})
+        "description": "why a moderator hid the post (shown to every reader)"})
     hidden_by_id = fields.Integer(allow_none=True, metadata={"description": "moderators only"})
     revisions = fields.List(fields.Nested(RevisionSchema), allow_none=True, metadata={
         "description": "earlier texts, oldest first: moderators only (null otherwise)"})
@@ -392,8 +392,8 @@ class _Viewer:
             "body_html": post.body_html if shown else None,
             "body_md": post.body_md if moderates or (own and state == "visible") else None,
             "hidden_at": post.hidden_at, "deleted_at": post.deleted_at,
-            "hidden_reason": post.hidden_reason
-            if post.hidden_at is not None and (moderates or own) else None,
+            # Readers see why a post was hidden (the thread page says it too), not its text.
+            "hidden_reason": post.hidden_reason if post.hidden_at is not None else None,
             "hidden_by_id": post.hidden_by_id if moderates else None,
             "revisions": [{"body_md": r.body_md, "created_at": r.created_at}
                           for r in self.revisions.get(post.id, [])] if moderates else None,

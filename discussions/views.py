@@ -265,6 +265,7 @@ def _render_thread(thread: Thread, form: PostForm, *, page_number: int | None = 
         "discussions/thread.html", thread=thread, module=module, unit=unit, page=page,
         posts=views, form=form, reply_quote=reply_quote, can_post=can_post,
         thread_moderator=thread_moderator, author_name=names.get(thread.author_id),
+        may_pin=thread_moderator and services.can_pin(current_user, thread),
         edit_minutes=edit_minutes()), status
 
 
@@ -413,9 +414,9 @@ def unhide_post(post_id: int):
     return _at_post(post)
 
 
-def _thread_action(thread_id: int, action, value: bool, done: str):
+def _thread_action(thread_id: int, action, value: bool, done: str, allowed=None):
     thread = _thread_or_404(thread_id)
-    require_role(services.can_moderate(current_user, thread))
+    require_role((allowed or services.can_moderate)(current_user, thread))
     if ConfirmForm().validate_on_submit():
         try:
             action(current_user, thread, value)
@@ -444,14 +445,16 @@ def unlock(thread_id: int):
 @login_required
 def pin(thread_id: int):
     """Pin a thread to the top of its module's list."""
-    return _thread_action(thread_id, services.set_pinned, True, _("The thread is pinned."))
+    return _thread_action(thread_id, services.set_pinned, True, _("The thread is pinned."),
+                          services.can_pin)
 
 
 @bp.post("/threads/<int:thread_id>/unpin")
 @login_required
 def unpin(thread_id: int):
     """Unpin a thread."""
-    return _thread_action(thread_id, services.set_pinned, False, _("The thread is unpinned."))
+    return _thread_action(thread_id, services.set_pinned, False, _("The thread is unpinned."),
+                          services.can_pin)
 
 
 # --- the report queue ----------------------------------------------------------------------

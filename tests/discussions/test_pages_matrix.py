@@ -73,8 +73,9 @@ ENDPOINTS = [
     ("POST", "/posts/{my_other_post}/delete", MINE_POST),
     ("POST", "/threads/{group_thread}/pin", GROUP_A_MODERATORS),
     ("POST", "/threads/{group_thread}/unpin", GROUP_A_MODERATORS),
-    ("POST", "/threads/{module_thread}/pin", GROUP_B_MODERATORS),
-    ("POST", "/threads/{module_thread}/unpin", GROUP_B_MODERATORS),
+    # Module-wide threads are pinned by admins only (read across every branch).
+    ("POST", "/threads/{module_thread}/pin", {**GROUP_B_MODERATORS, "leader_out": 403}),
+    ("POST", "/threads/{module_thread}/unpin", {**GROUP_B_MODERATORS, "leader_out": 403}),
     ("POST", "/threads/{module_thread}/lock", GROUP_B_MODERATORS),
     ("POST", "/threads/{module_thread}/unlock", GROUP_B_MODERATORS),
     ("POST", "/threads/{group_thread}/lock", GROUP_A_MODERATORS),
