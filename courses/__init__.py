@@ -1,4 +1,5 @@
-"""Courses (专题), modules (学习单元), attachments, assignments, reading progress, offline lessons.
+"""Courses (专题), modules (学习单元), attachments, assignments, reading progress, offline lessons,
+discussion threads.
 
 Imports flow one way: `courses` uses the `learning` core; it never imports `quizzes`.
 """
@@ -26,3 +27,7 @@ def init_app(app: Flask) -> None:
         (_l("Offline lessons"), "offline.index", can_list_offline_lessons),
         (_l("Courses"), "catalog.course_index", can_author),
     ])
+    # Last: its demo threads need the courses' demo modules loaded first.
+    from courses.discussions import init_app as init_discussions
+
+    init_discussions(app)

@@ -77,10 +77,6 @@ def create_app(config: dict | None = None, env: str | None = None) -> Flask:
     import quizzes
 
     quizzes.init_app(app)
-
-    import discussions
-
-    discussions.init_app(app)
     return app
 
 

@@ -11,8 +11,7 @@ from tests.conftest import login
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "learning" / "translations"
 METHODS = [("learning/**.py", "python"), ("courses/**.py", "python"),
-           ("quizzes/**.py", "python"), ("discussions/**.py", "python"),
-           ("**/templates/**.html", "jinja2")]
+           ("quizzes/**.py", "python"), ("**/templates/**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
 
 

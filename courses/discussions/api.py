@@ -19,10 +19,10 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from courses.discussions import services
+from courses.discussions.models import KINDS, SCOPES, Post, PostReport, PostRevision, Thread
 from courses.models import Module
 from courses.permissions import can_view_module
-from discussions import services
-from discussions.models import KINDS, SCOPES, Post, PostReport, PostRevision, Thread
 from learning.api import api_blueprint, api_requires
 from learning.extensions import db, limiter
 from learning.markup import stored_html

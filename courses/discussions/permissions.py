@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
+from courses.discussions.models import Post, Thread
 from courses.models import Module
 from courses.permissions import can_view_module
-from discussions.models import Post, Thread
 from learning.extensions import db
 from learning.orgs.models import Membership, OrgUnit
 from learning.permissions import (

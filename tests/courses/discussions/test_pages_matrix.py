@@ -14,11 +14,11 @@ change state come last.
 import pytest
 from sqlalchemy import func, select
 
-from discussions import services
-from discussions.models import Post, Thread
+from courses.discussions import services
+from courses.discussions.models import Post, Thread
 from learning.extensions import db
-from tests.discussions import test_services
-from tests.discussions.test_services import group_a, module, user
+from tests.courses.discussions import test_services
+from tests.courses.discussions.test_services import group_a, module, user
 from tests.matrix import ANY_USER, PERSONAS, check
 
 world = test_services.world  # the shared fixture

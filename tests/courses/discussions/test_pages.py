@@ -3,7 +3,7 @@ token): open a thread, reply with a quote, edit within the window and not after,
 into the right leader's queue, hide with a reason, lock, group scoping, hostile Markdown, unread
 markers, the module page's card, the posting rate limit, and a constant number of queries.
 
-The `world` fixture (tests/discussions/test_services.py): member and peer in group_a, member_b
+The `world` fixture (test_services.py here): member and peer in group_a, member_b
 in group_b, leader_in above group_a, leader_out above group_b; a module everyone studies
 (rule "posts", 2 posts), and another only group_b studies.
 """
@@ -14,13 +14,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from discussions import services
-from discussions.models import Post, PostReport, Thread
+from courses.discussions import services
+from courses.discussions.models import Post, PostReport, Thread
 from learning.dbtypes import utcnow
 from learning.extensions import db
 from tests.conftest import csrf_token, login, post_form
-from tests.discussions import test_services
-from tests.discussions.test_services import group_a, module, user
+from tests.courses.discussions import test_services
+from tests.courses.discussions.test_services import group_a, module, user
 
 world = test_services.world  # the shared fixture
 

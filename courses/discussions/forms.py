@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired
 
-from discussions.services import REASON_MAX, TITLE_MAX
+from courses.discussions.services import REASON_MAX, TITLE_MAX
 
 BODY_HELP = _l("Markdown: **bold**, *italic*, > quote, - list, [link](https://...). "
                "Write @username to notify someone.")

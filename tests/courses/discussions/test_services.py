@@ -13,10 +13,10 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
+from courses.discussions import services
+from courses.discussions.models import Post, PostReport, PostRevision, Thread
+from courses.discussions.services import DiscussionError
 from courses.models import Module, Progress
-from discussions import services
-from discussions.models import Post, PostReport, PostRevision, Thread
-from discussions.services import DiscussionError
 from learning.accounts.models import User
 from learning.dbtypes import utcnow
 from learning.extensions import db

@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import func, select
 
 from courses.demo import COURSE_TITLE
+from courses.discussions import services
+from courses.discussions.models import Post, PostReport, Thread, ThreadRead
 from courses.models import Course
-from discussions import services
-from discussions.models import Post, PostReport, Thread, ThreadRead
 from learning.accounts.models import User
 from learning.extensions import db
 from learning.notifications.models import Notification

@@ -27,11 +27,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from courses import progress
-from courses.models import Course, Module
-from courses.permissions import can_view_module
-from discussions import permissions
-from discussions.models import KINDS, SCOPES, Post, PostReport, PostRevision, Thread, ThreadRead
-from discussions.permissions import (  # noqa: F401  (re-exported: the services' interface)
+from courses.discussions import permissions
+from courses.discussions.models import (
+    KINDS,
+    SCOPES,
+    Post,
+    PostReport,
+    PostRevision,
+    Thread,
+    ThreadRead,
+)
+from courses.discussions.permissions import (  # noqa: F401  (re-exported: the services' interface)
     authors_in_scope,
     belongs_to_unit,
     can_delete_post,
@@ -48,6 +54,8 @@ from discussions.permissions import (  # noqa: F401  (re-exported: the services'
     thread_module,
     thread_unit,
 )
+from courses.models import Course, Module
+from courses.permissions import can_view_module
 from learning.accounts.models import User
 from learning.audit.services import record
 from learning.dbtypes import utcnow

@@ -16,9 +16,9 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from courses.demo import COURSE_TITLE
+from courses.discussions import services
+from courses.discussions.models import Post, Thread
 from courses.models import Course, Module
-from discussions import services
-from discussions.models import Post, Thread
 from learning.accounts.models import User
 from learning.dbtypes import utcnow
 from learning.extensions import db

@@ -2,11 +2,11 @@
 
 from sqlalchemy import func, select
 
-from discussions import services
-from discussions.models import Thread
+from courses.discussions import services
+from courses.discussions.models import Thread
 from learning.extensions import db
 
-MODULE_TEMPLATE = "discussions/_module_threads.html"
+MODULE_TEMPLATE = "courses/discussions/_module_threads.html"
 LATEST = 3
 
 

@@ -30,13 +30,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from courses.discussions import services
+from courses.discussions.api import post_limit
+from courses.discussions.forms import EditForm, PostForm, ReasonForm, ResolveForm, ThreadForm
+from courses.discussions.models import Post, PostReport, PostRevision, Thread
+from courses.discussions.permissions import edit_minutes
 from courses.models import Module
 from courses.permissions import can_view_module
-from discussions import services
-from discussions.api import post_limit
-from discussions.forms import EditForm, PostForm, ReasonForm, ResolveForm, ThreadForm
-from discussions.models import Post, PostReport, PostRevision, Thread
-from discussions.permissions import edit_minutes
 from learning.accounts.forms import ConfirmForm
 from learning.extensions import db
 from learning.markup import stored_html
@@ -44,7 +44,7 @@ from learning.orgs.models import Membership, OrgUnit
 from learning.permissions import require, require_role, scope_unit_ids
 
 bp = Blueprint("discussions", __name__,
-               template_folder=str(Path(__file__).parent / "templates"))
+               template_folder=str(Path(__file__).parents[1] / "templates"))
 
 THREADS_PER_PAGE = 20
 POSTS_PER_PAGE = 30
@@ -139,7 +139,7 @@ def _render_threads(module: Module, form: ThreadForm, status: int = 200, error: 
                        error_out=False)
     threads = page.items
     return render_template(
-        "discussions/threads.html", module=module, page=page, threads=threads,
+        "courses/discussions/threads.html", module=module, page=page, threads=threads,
         unread_ids=services.unread_thread_ids(current_user, [t.id for t in threads]),
         names=services.display_names(t.author_id for t in threads),
         units=services.unit_names(t.unit_id for t in threads),
@@ -262,7 +262,7 @@ def _render_thread(thread: Thread, form: PostForm, *, page_number: int | None = 
     module = db.session.get(Module, thread.module_id)
     unit = db.session.get(OrgUnit, thread.unit_id) if thread.unit_id is not None else None
     return render_template(
-        "discussions/thread.html", thread=thread, module=module, unit=unit, page=page,
+        "courses/discussions/thread.html", thread=thread, module=module, unit=unit, page=page,
         posts=views, form=form, reply_quote=reply_quote, can_post=can_post,
         thread_moderator=thread_moderator, author_name=names.get(thread.author_id),
         may_pin=thread_moderator and services.can_pin(current_user, thread),
@@ -341,8 +341,8 @@ def edit_post(post_id: int):
     else:
         status = 422
     deadline = post.created_at + timedelta(minutes=edit_minutes())
-    return render_template("discussions/edit.html", post=post, thread=post.thread, form=form,
-                           deadline=deadline), status
+    return render_template("courses/discussions/edit.html", post=post, thread=post.thread,
+                           form=form, deadline=deadline), status
 
 
 @bp.post("/posts/<int:post_id>/delete")
@@ -475,7 +475,7 @@ def reports():
     modules = dict(db.session.execute(
         select(Module.id, Module.title).where(
             Module.id.in_({r.post.thread.module_id for r in items}))).all()) if items else {}
-    return render_template("discussions/reports.html", page=page, items=items, names=names,
+    return render_template("courses/discussions/reports.html", page=page, items=items, names=names,
                            modules=modules, form=ResolveForm())
 
 

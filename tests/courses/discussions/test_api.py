@@ -9,16 +9,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from discussions import services
-from discussions.models import Post, PostReport, Thread
+from courses.discussions import services
+from courses.discussions.models import Post, PostReport, Thread
 from learning.accounts.models import User
 from learning.accounts.services import create_token
 from learning.dbtypes import utcnow
 from learning.extensions import db
 from learning.notifications.models import Notification
 from tests.conftest import csrf_token, login
-from tests.discussions import test_services
-from tests.discussions.test_services import group_a, module, user
+from tests.courses.discussions import test_services
+from tests.courses.discussions.test_services import group_a, module, user
 
 world = test_services.world  # the shared fixture
 
