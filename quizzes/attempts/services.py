@@ -25,7 +25,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
 
 from courses import progress
 from courses.models import Module
@@ -457,6 +456,7 @@ def grade_by_hand(slot: AttemptSlot, fraction: float, comment: str, grader_id: i
 
 
 def attempts_of(quiz: Quiz, user_id: int) -> list[Attempt]:
-    """The member's attempts at the quiz, oldest first (slots loaded)."""
-    return list(db.session.scalars(select(Attempt).options(selectinload(Attempt.slots)).where(
+    """The member's attempts at the quiz, oldest first (the rows only: the history needs no
+    questions)."""
+    return list(db.session.scalars(select(Attempt).where(
         Attempt.quiz_id == quiz.id, Attempt.user_id == user_id).order_by(Attempt.number)))

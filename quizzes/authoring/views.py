@@ -316,8 +316,7 @@ def questions(quiz_id: int):
     before = [(link.question_id, link.mark) for link in quiz.questions]
     try:
         services.set_questions(quiz, _ordered_questions(form))
-    except QuizSettingsError as error:
-        db.session.rollback()  # set_questions may have written half of the list
+    except QuizSettingsError as error:  # refused before anything changed
         flash(str(error), "danger")
         return redirect(back)
     after = [(link.question_id, link.mark) for link in quiz.questions]
@@ -406,8 +405,7 @@ def draws(quiz_id: int):
     before = [(d.category_id, d.count, d.include_subcategories) for d in quiz.draws]
     try:
         services.set_draws(quiz, wanted)
-    except QuizSettingsError as error:
-        db.session.rollback()  # set_draws may have written half of the list
+    except QuizSettingsError as error:  # refused before anything changed
         flash(str(error), "danger")
         return redirect(back)
     if wanted != before:

@@ -503,7 +503,7 @@ def apply_import(bank_name: str, data: bytes, filename: str, fmt: str | None = N
         db.session.flush()
     categories = _ensure_categories(bank, plan.categories)
     questions = plan.to_import(skip_duplicates)
-    tags = _ensure_tags({tag for question in questions for tag in question.tags})
+    tags = ensure_tags({tag for question in questions for tag in question.tags})
     for parsed in questions:
         fields, answer_data = to_question_data(parsed)
         question = Question(bank=bank, data=answer_data, **fields)
@@ -534,7 +534,7 @@ def _ensure_categories(bank: QuestionBank, paths: list[str]) -> dict[str, Questi
     return by_path
 
 
-def _ensure_tags(names: set[str]) -> dict[str, QuestionTag]:
+def ensure_tags(names: set[str]) -> dict[str, QuestionTag]:
     """The tags with these names, by name; missing ones created."""
     tags = {tag.name: tag for tag in db.session.scalars(
         select(QuestionTag).where(QuestionTag.name.in_(sorted(names))))} if names else {}

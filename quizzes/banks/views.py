@@ -379,19 +379,6 @@ def _question_or_404(question_id: int) -> Question:
     return question
 
 
-def _tags_named(names: list[str]) -> list[QuestionTag]:
-    """The tags with these names, in this order; missing ones created."""
-    if not names:
-        return []
-    found = {tag.name: tag for tag in db.session.scalars(
-        select(QuestionTag).where(QuestionTag.name.in_(names)))}
-    for name in names:
-        if name not in found:
-            found[name] = QuestionTag(name=name)
-            db.session.add(found[name])
-    return [found[name] for name in names]
-
-
 def _idnumber_taken(bank_id: int, idnumber: str, question_id: int | None) -> bool:
     query = select(Question.id).where(Question.bank_id == bank_id, Question.idnumber == idnumber)
     if question_id is not None:
@@ -442,7 +429,9 @@ def _store_question(bank: QuestionBank, question: Question | None, parsed,
             setattr(question, key, value)
     question.data = data  # a new dict, so the JSON column is written
     question.category = category
-    question.tags = _tags_named(parsed.tags)
+    names = list(dict.fromkeys(parsed.tags))
+    tags = services.ensure_tags(set(names))
+    question.tags = [tags[name] for name in names]
     db.session.flush()
     record("question.create" if created else "question.update",
            f"{bank.name}: {parsed.display_name}", target=question)

@@ -352,31 +352,11 @@ def test_posting_rate_limit(client, world, group_thread_id):
 # --- queries and the document ----------------------------------------------------------------
 
 
-def _thread_with_posts(app, world, n: int) -> int:
-    """A group thread with n posts by three people: replies, an edit, a hidden and a deleted
-    post, and a report."""
-    with app.test_request_context():
-        thread = services.create_thread(user("member"), module(world), f"{n}帖", "开头",
-                                        scope="group", unit=group_a(world))
-        posts = [db.session.scalar(select(Post).where(Post.thread_id == thread.id))]
-        authors = ["peer", "member", "leader_in"]
-        for i in range(n - 1):
-            parent = posts[i // 2] if i % 3 == 0 else None
-            posts.append(services.add_post(user(authors[i % 3]), thread, f"第{i}帖 @peer",
-                                           parent=parent))
-        services.edit_post(user("member"), posts[2], "改过")
-        services.hide_post(user("leader_in"), posts[3], "隐藏")
-        services.delete_post(user("member"), [p for p in posts if p.author_id ==
-                                              user("member").id][-1])
-        services.report_post(user("member"), posts[1], "举报")
-        db.session.commit()
-        return thread.id
-
-
 @pytest.mark.parametrize("viewer", ["member", "leader_in", "admin"])
 def test_thread_page_issues_a_constant_number_of_queries(app, client, world, query_counter,
                                                          viewer):
-    small, large = _thread_with_posts(app, world, 5), _thread_with_posts(app, world, 40)
+    small = test_services.thread_with_posts(app, world, 5)
+    large = test_services.thread_with_posts(app, world, 40)
     as_user(client, viewer)
     counts = []
     for thread_id, n in ((small, 5), (large, 40)):
@@ -396,12 +376,12 @@ def test_thread_list_and_queue_issue_a_constant_number_of_queries(app, client, w
             assert client.get(url).status_code == 200
         return len(statements)
 
-    _thread_with_posts(app, world, 5)
+    test_services.thread_with_posts(app, world, 5)
     as_user(client, "leader_in")
     few = (measure(f"/api/v1/modules/{world.module_id}/threads"),
            measure("/api/v1/discussion-reports"))
     for _ in range(4):
-        _thread_with_posts(app, world, 5)
+        test_services.thread_with_posts(app, world, 5)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Thread)) == 5
     many = (measure(f"/api/v1/modules/{world.module_id}/threads"),

@@ -408,31 +408,11 @@ def test_posting_is_rate_limited_with_the_normal_error_page(app, client, world, 
 # --- queries ----------------------------------------------------------------------------------
 
 
-def _thread_with_posts(app, world, n: int) -> int:
-    """A group thread with n posts by three people: replies, an edit, a hidden and a deleted
-    post, and a report."""
-    with app.test_request_context():
-        thread = services.create_thread(user("member"), module(world), f"{n}帖", "开头",
-                                        scope="group", unit=group_a(world))
-        posts = [db.session.scalar(select(Post).where(Post.thread_id == thread.id))]
-        authors = ["peer", "member", "leader_in"]
-        for i in range(n - 1):
-            parent = posts[i // 2] if i % 3 == 0 else None
-            posts.append(services.add_post(user(authors[i % 3]), thread, f"第{i}帖 @peer",
-                                           parent=parent))
-        services.edit_post(user("member"), posts[2], "改过")
-        services.hide_post(user("leader_in"), posts[3], "隐藏")
-        services.delete_post(user("member"), [p for p in posts if p.author_id ==
-                                              user("member").id][-1])
-        services.report_post(user("member"), posts[1], "举报")
-        db.session.commit()
-        return thread.id
-
-
 @pytest.mark.parametrize("viewer", ["member", "leader_in"])
 def test_thread_page_issues_a_constant_number_of_queries(app, client, world, query_counter,
                                                          viewer):
-    small, large = _thread_with_posts(app, world, 5), _thread_with_posts(app, world, 40)
+    small = test_services.thread_with_posts(app, world, 5)
+    large = test_services.thread_with_posts(app, world, 40)
     as_user(client, viewer)
     counts = []
     for thread_id, shown in ((small, 5), (large, 30)):
@@ -458,12 +438,12 @@ def test_thread_list_and_queue_issue_a_constant_number_of_queries(app, client, w
             page(client, url)
         return len(statements)
 
-    _thread_with_posts(app, world, 5)
+    test_services.thread_with_posts(app, world, 5)
     as_user(client, "leader_in")
     few = (measure(f"/modules/{world.module_id}/threads"), measure("/discussion-reports"),
            measure(f"/study/modules/{world.module_id}"))
     for _ in range(24):
-        _thread_with_posts(app, world, 5)
+        test_services.thread_with_posts(app, world, 5)
     html = page(client, f"/modules/{world.module_id}/threads")
     assert html.count('class="list-group-item" id="thread-') == 20 and "1 / 2" in html
     many = (measure(f"/modules/{world.module_id}/threads"), measure("/discussion-reports"),

@@ -534,3 +534,24 @@ def test_other_rules_are_not_completed_by_posts(world, ctx):
     services.add_post(user("member_b"), thread, "第二帖")
     assert completion(world, "member_b") is None
     assert not services.check_completion(user("member_b").id, mod)
+
+
+def thread_with_posts(app, world, n: int) -> int:
+    """A group thread with n posts by three people: replies, an edit, a hidden and a deleted
+    post, and a report (the query-count tests of the pages and the API)."""
+    with app.test_request_context():
+        thread = services.create_thread(user("member"), module(world), f"{n}帖", "开头",
+                                        scope="group", unit=group_a(world))
+        posts = [db.session.scalar(select(Post).where(Post.thread_id == thread.id))]
+        authors = ["peer", "member", "leader_in"]
+        for i in range(n - 1):
+            parent = posts[i // 2] if i % 3 == 0 else None
+            posts.append(services.add_post(user(authors[i % 3]), thread, f"第{i}帖 @peer",
+                                           parent=parent))
+        services.edit_post(user("member"), posts[2], "改过")
+        services.hide_post(user("leader_in"), posts[3], "隐藏")
+        services.delete_post(user("member"), [p for p in posts if p.author_id ==
+                                              user("member").id][-1])
+        services.report_post(user("member"), posts[1], "举报")
+        db.session.commit()
+        return thread.id
