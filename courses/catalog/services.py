@@ -7,6 +7,7 @@ the CLI command commits once). Module HTML is rendered here, at save, by learnin
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from courses import progress
 from courses.models import COMPLETION_RULES, Course, Module, ModuleRevision
 from learning.audit.services import record
 from learning.extensions import db
@@ -129,6 +130,8 @@ def update_module(module: Module, *, actor, _action: str = "module.update", **ch
     record(_action, f"{module.course.title} / {module.title}", target=module, actor=actor,
            details={"fields": changed})
     if module.published != was_published:
+        # The rollup counts published modules only: recount the course's members.
+        progress.rebuild_rollups(module.course_id)
         record("module.publish" if module.published else "module.unpublish", module.title,
                target=module, actor=actor)
     return module

@@ -270,6 +270,8 @@ def _withdraw_orphaned(user_ids: list[int], module_ids: list[int]) -> int:
         .values(completed_at=None, completed_via=None)
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount:
+        progress.refresh_rollups(user_ids, module_ids=module_ids)
     db.session.expire_all()
     return result.rowcount
 

@@ -252,6 +252,8 @@ def _credit(user_id: int, module_id: int, *, opened: bool) -> Progress:
                  else Progress.last_seen_at == row.last_seen_at)
     db.session.execute(update(Progress).where(Progress.id == row.id, condition).values(**values)
                        .execution_options(synchronize_session=False))
+    if "first_opened_at" in values:  # the reports count this member as started now
+        progress.refresh_rollups([user_id], module_ids=[module_id])
     db.session.refresh(row)
     return row
 
