@@ -19,7 +19,6 @@ options scores in proportion (少选按比例得分).
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import unicodedata
@@ -37,6 +36,7 @@ from learning.spreadsheets import (
     read_rows,
     split_header,
 )
+from learning.workbooks import FORMULA_START, csv_bytes
 
 from .questions import (
     BLANK,
@@ -100,8 +100,6 @@ _LETTER_SEPARATORS_RE = re.compile(r"[\s,，、;；/|]+")
 _CATEGORY_SEPARATORS_RE = re.compile(r"[/／\\]")
 _BLANK_RE = re.compile(r"_{3,}|（\s*）|\(\s*\)")
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
-# A CSV cell starting with one of these is a formula to Excel: written with a leading ' instead.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- Import ------------------------------------------------------------------------------------
@@ -425,11 +423,8 @@ def _row_for(question: ParsedQuestion) -> list[object] | str:
 def _write(rows: list[list[object]], fmt: str) -> bytes:
     header = [aliases[0] for aliases in HEADERS.values()]
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows([[guard_formula(_plain(value)) for value in row] for row in rows])
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        # Texts guarded against formulas (learning.workbooks); _unguard reads them back.
+        return csv_bytes(header, [[_plain(value) for value in row] for row in rows])
     if fmt != "xlsx":
         raise ValueError(fmt)
     return _xlsx(header, rows)
@@ -478,21 +473,8 @@ def _plain(value: object) -> str:
     return str(value)
 
 
-def guard_formula(text: str) -> str:
-    """Keep Excel from reading a CSV cell as a formula: prefix a ' (undone by _unguard)."""
-    if text.startswith(_FORMULA_START) and not _is_number(text):
-        return "'" + text
-    if text.startswith("'") and text[1:].startswith(("'", *_FORMULA_START)):
-        return "'" + text
-    return text
-
-
 def _unguard(text: str) -> str:
-    """Undo guard_formula on a CSV cell read back (XLSX cells are never guarded)."""
-    if text.startswith("'") and text[1:].startswith(("'", *_FORMULA_START)):
+    """Undo guard_formula (learning.workbooks) on a CSV cell read back; XLSX cells are not."""
+    if text.startswith("'") and text[1:].startswith(("'", *FORMULA_START)):
         return text[1:]
     return text
-
-
-def _is_number(text: str) -> bool:
-    return bool(re.fullmatch(r"[+-]?\d+(?:\.\d+)?", text))

@@ -1,0 +1,168 @@
+"""The report charts: bar and trend geometry (pure), and the SVG the macros draw from it."""
+
+import re
+
+from flask import render_template_string, session
+from pytest import approx
+
+from learning.reports.charts import (
+    BELOW,
+    MET,
+    percent,
+    rate_bars,
+    rate_trend,
+    text_width,
+    truncate,
+)
+
+
+def bars(*rates, target=0.8):
+    """A bar chart for units U0, U1 ... with these rates."""
+    return rate_bars([(f"U{i}", rate, i + 1, None) for i, rate in enumerate(rates)], target)
+
+
+# Bars ---------------------------------------------------------------------------------------
+
+def test_bar_widths_are_proportional_to_the_rate():
+    chart = bars(0.0, 0.25, 0.5, 1.0)
+    span = chart.plot_right - chart.plot_left
+    widths = [row.bar_width for row in chart.rows]
+    assert widths == approx([0, span / 4, span / 2, span], abs=0.1)
+    assert [row.rate_text for row in chart.rows] == ["0%", "25%", "50%", "100%"]
+    # The percentage sits at the end of its bar.
+    assert chart.rows[2].value_x == approx(chart.plot_left + span / 2 + 4, abs=0.1)
+
+
+def test_target_line_sits_at_the_target_share_of_the_plot():
+    chart = bars(0.5)
+    span = chart.plot_right - chart.plot_left
+    assert chart.target_x == approx(chart.plot_left + 0.8 * span, abs=0.1)
+    assert bars(0.5, target=0.6).target_x == approx(chart.plot_left + 0.6 * span, abs=0.1)
+    assert bars(0.5).target_text == "80%"
+    assert bars(0.5, target=0.825).target_text == "82.5%"
+
+
+def test_colour_and_mark_split_at_the_target_with_exactly_at_target_met():
+    below, exact, above = bars(0.79, 4 / 5, 0.9).rows
+    assert (below.met, below.colour) == (False, BELOW)
+    assert (exact.met, exact.colour) == (True, MET)
+    assert (above.met, above.colour) == (True, MET)
+    assert MET != BELOW
+
+
+def test_a_unit_without_roster_shows_a_dash_and_no_bar():
+    (row,) = rate_bars([("空小组", None, None, "/r/1")]).rows
+    assert (row.rate_text, row.bar_width, row.met, row.rank_text) == ("—", 0, False, "")
+    assert row.url == "/r/1"
+
+
+def test_rows_keep_order_rank_and_url_and_the_chart_grows_with_rows():
+    chart = rate_bars([("甲", 0.9, 1, "/a"), ("乙", 0.5, 2, "/b")])
+    assert [(r.label, r.rank_text, r.url) for r in chart.rows] == [("甲", "#1", "/a"),
+                                                                  ("乙", "#2", "/b")]
+    assert chart.rows[1].y > chart.rows[0].y
+    assert bars(*[0.5] * 10).height > bars(0.5).height
+    assert bars(0.5).width == bars(*[0.5] * 10).width
+
+
+def test_long_unit_names_are_cut_with_an_ellipsis_to_fit_the_label_column():
+    name = "某某大学团委第一团总支第三团支部第一学习小组"
+    chart = rate_bars([(name, 0.5, 12, None)])
+    (row,) = chart.rows
+    assert row.label.endswith("…") and name.startswith(row.label[:-1])
+    # Right-aligned at label_x, the label must not run into the rank column at the left.
+    assert chart.label_x - text_width(row.label) > chart.rank_x + text_width("#99")
+    assert row.full_label == name
+    assert rate_bars([("第一团支部", 0.5, 1, None)]).rows[0].label == "第一团支部"
+
+
+def test_truncate_measures_wide_characters_wider():
+    # At 13 units a letter takes 7.8, a Chinese character (and "…") 13.
+    assert truncate("abcdefghij", 60) == "abcdef…"
+    assert truncate("一二三四五六", 60) == "一二三…"
+    assert truncate("abcdefg", 60) == "abcdefg"
+    assert truncate("短", 60) == "短"
+
+
+def test_percent_floors_so_a_unit_below_the_target_never_shows_it():
+    assert percent(0.799) == "79%"
+    assert percent(0.29) == "29%"  # 0.29 * 100 is 28.999... in floating point
+    assert percent(0.999) == "99%"
+    assert percent(1) == "100%"
+    assert percent(None) == "—"
+
+
+# Trend --------------------------------------------------------------------------------------
+
+def test_trend_maps_rates_to_heights_between_the_gridlines():
+    chart = rate_trend([("一期", 0.0), ("二期", 0.5), ("三期", 1.0)])
+    grid = dict((text, y) for y, text in chart.gridlines)
+    assert list(grid) == ["0%", "50%", "100%"]
+    assert [p.y for p in chart.points] == [grid["0%"], grid["50%"], grid["100%"]]
+    assert grid["0%"] == chart.bottom and grid["100%"] == chart.top
+    assert chart.target_y == approx(chart.bottom - 0.8 * (chart.bottom - chart.top), abs=0.1)
+    assert chart.segments == [" ".join(f"{p.x},{p.y}" for p in chart.points)]
+    xs = [p.x for p in chart.points]
+    assert xs == sorted(xs) and chart.left < xs[0] and xs[-1] < chart.right
+
+
+def test_a_period_without_a_rate_breaks_the_line():
+    chart = rate_trend([("1", 0.5), ("2", 0.6), ("3", None), ("4", 0.7), ("5", None),
+                        ("6", 0.8), ("7", 0.9)])
+    p = chart.points
+    assert p[2].y is None and p[2].rate_text == "—"
+    # Two lines: 1-2 and 6-7; point 4 stands alone between gaps, drawn as a dot only.
+    assert chart.segments == [f"{p[0].x},{p[0].y} {p[1].x},{p[1].y}",
+                              f"{p[5].x},{p[5].y} {p[6].x},{p[6].y}"]
+    assert p[3].y is not None
+
+
+def test_a_single_point_is_a_dot_without_a_line():
+    chart = rate_trend([("唯一一期", 0.6)])
+    assert chart.segments == []
+    (point,) = chart.points
+    assert point.x == approx((chart.left + chart.right) / 2, abs=0.1) and point.y is not None
+    assert point.short == "唯一一期" and chart.show_values
+
+
+def test_many_periods_show_every_kth_label_so_they_do_not_overlap():
+    chart = rate_trend([(f"第{i}期学习任务", 0.5) for i in range(1, 31)])
+    shown = [p for p in chart.points if p.short]
+    assert 1 < len(shown) <= 7
+    assert shown[0] is chart.points[0]
+    assert not chart.show_values
+    gap = shown[1].x - shown[0].x
+    assert all(text_width(p.short, 12) < gap for p in shown)
+    assert all(p.y is not None for p in chart.points)  # thinning hides labels, not points
+    assert len(rate_trend([(str(i), 0.5) for i in range(7)]).segments[0].split()) == 7
+    assert all(p.short for p in rate_trend([(str(i), 0.5) for i in range(7)]).points)
+
+
+# Rendering ----------------------------------------------------------------------------------
+
+TEMPLATE = """{% import "reports/_charts.html" as charts %}
+<h2 id="bars-h">B</h2>{{ charts.bars(bar_chart, "bars-h") }}
+<h2 id="trend-h">T</h2>{{ charts.trend(trend_chart, "trend-h") }}"""
+
+
+def test_macros_draw_escaped_labels_links_and_the_target_without_outside_references(app):
+    bar_chart = rate_bars([("<script>alert(1)</script>", 0.9, 1, "/reports/units/7?a=1&b=2"),
+                           ("第二团支部", 0.5, 2, None), ("空小组", None, None, None)])
+    trend_chart = rate_trend([("<b>一期</b>", 0.4), ("二期", None), ("三期", 0.85)])
+    with app.test_request_context():
+        session["lang"] = "en"
+        html = render_template_string(TEMPLATE, bar_chart=bar_chart, trend_chart=trend_chart)
+    assert "<script" not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;一期&lt;/b&gt;" in html
+    assert 'href="/reports/units/7?a=1&amp;b=2"' in html
+    assert html.count("<svg ") == 2 and 'aria-labelledby="bars-h"' in html
+    assert 'aria-labelledby="trend-h"' in html and 'role="img"' in html
+    assert "Target 80%" in html and "stroke-dasharray" in html
+    assert "90% ✓" in html and "50% ✓" not in html
+    assert "第二团支部" in html and "—" in html
+    assert html.count("<polyline") == 0  # 一期 and 三期 are split by the gap: dots only
+    assert html.count("<circle") == 2
+    assert html.count("<details") == 2
+    assert "http" not in html and "xmlns" not in html
+    assert not re.search(r"\sstyle=|<script", html)  # the CSP allows neither
