@@ -77,6 +77,10 @@ def create_app(config: dict | None = None, env: str | None = None) -> Flask:
     import quizzes
 
     quizzes.init_app(app)
+
+    from learning import reports
+
+    reports.init_app(app)  # last: reports read what every other package writes
     return app
 
 

@@ -98,6 +98,11 @@ class Config:
     DISCUSSION_MAX_CHARS = 10_000
     DISCUSSION_POST_LIMIT = "10 per minute"
 
+    # Reports: the 学习率 a unit should reach (the target line of the charts), and how long a
+    # leader waits before reminding the same unit about the same assignment again.
+    REPORT_TARGET_RATE = 0.8
+    REMINDER_COOLDOWN_MINUTES = 60
+
 
 class ProductionConfig(Config):
     """Real deployments: a real SECRET_KEY is required, cookies are Secure."""
@@ -158,6 +163,9 @@ def environment_settings(env: str) -> dict:
     settings["DISCUSSION_MAX_CHARS"] = _int("DISCUSSION_MAX_CHARS", 10_000)
     if os.environ.get("DISCUSSION_POST_LIMIT"):
         settings["DISCUSSION_POST_LIMIT"] = os.environ["DISCUSSION_POST_LIMIT"]
+    if os.environ.get("REPORT_TARGET_PERCENT"):
+        settings["REPORT_TARGET_RATE"] = float(os.environ["REPORT_TARGET_PERCENT"]) / 100
+    settings["REMINDER_COOLDOWN_MINUTES"] = _int("REMINDER_COOLDOWN_MINUTES", 60)
     settings["FORCE_HTTPS"] = _bool("FORCE_HTTPS", False)
     if os.environ.get("SESSION_COOKIE_SECURE") is not None:
         secure = _bool("SESSION_COOKIE_SECURE", True)

@@ -65,6 +65,16 @@ def can_manage_unit(user, unit: OrgUnit) -> bool:
     return can_view_unit(user, unit)
 
 
+def can_view_report(user, unit: OrgUnit) -> bool:
+    """Completion reports of a unit: its leaders and the leaders above (their subtree), admins."""
+    return can_view_unit(user, unit)
+
+
+def can_remind(user, unit: OrgUnit) -> bool:
+    """Sending a reminder (催学) to a unit's laggards: whoever may report on the unit."""
+    return can_view_report(user, unit)
+
+
 def can_manage_org(user) -> bool:
     """Changing the tree itself (create, rename, move, delete units) is for admins."""
     return _is_admin(user)

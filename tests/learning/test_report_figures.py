@@ -239,6 +239,8 @@ def _study(person, kind, w, rng, hidden_id):
         db.session.execute(update(Progress).where(Progress.user_id == person.user_id,
                                                   Progress.module_id == mods[1])
                            .values(**values))
+        # Written directly here; the app's own writes refresh the rollup themselves.
+        progress.refresh_rollups([person.user_id], module_ids=[mods[1]])
         person.touched.add(mods[1])
     elif kind == "unpublished":  # done the draft module only, by quiz, after everything
         progress.complete(person.user_id, hidden_id, "quiz", at=due + timedelta(days=9))
@@ -395,3 +397,43 @@ def test_each_figure_takes_a_constant_number_of_queries(app, world, query_counte
         closed = measure()
     assert live == closed == {"unit_report": {2}, "member_rows": {1}, "not_completed": {2}}, \
         (live, closed)
+
+
+def test_a_module_period_and_a_date_range_add_up(app, world, make_assignment):
+    """A module-only period is counted from its progress rows; a range sums the periods."""
+    from courses.models import Course
+    from learning.reports.figures import range_report
+
+    w = world
+    with app.app_context():
+        course = db.session.get(Course, db.session.get(Module, w.module_ids[0]).course_id)
+    second = w.module_ids[1]
+    module_period = make_assignment(course, w.branches[0], module_id=second, title="第2期",
+                                    starts_in_days=-10, due_in_days=-2)
+    with app.app_context():
+        # Independently: the module period counts one module and its own due time.
+        whole_ids, whole_due = w.module_ids, w.due
+        w.module_ids, w.due = [second], db.session.get(Assignment, module_period.id).due_at
+        branch = w.branches[0]
+        roster = w.roster(branch)
+        past = True  # due two days ago: whoever has not done it is late
+        want_total, want_children = w.expected_report(roster, branch, past)
+        report = unit_report(*_loaded(branch.id, module_period.id))
+        got_total, got_children = _as_dicts(report)
+        assert (got_total, got_children) == (want_total, want_children)
+        w.module_ids, w.due = whole_ids, whole_due
+
+        # The committee's range: both periods add up, each member once per period.
+        committee = db.session.get(OrgUnit, w.committee.id)
+        periods = [db.session.get(Assignment, w.assignment.id),
+                   db.session.get(Assignment, module_period.id)]
+        summed, trend = range_report(periods, committee)
+        one = [unit_report(p, committee) for p in periods]
+        for name in ("roster", "completed", "in_progress", "not_started", "late",
+                     "late_completed"):
+            assert getattr(summed.unit, name) == sum(getattr(r.unit, name) for r in one)
+            for i, child in enumerate(summed.children):
+                assert getattr(child, name) == sum(getattr(r.children[i], name) for r in one)
+        assert [p.figures.roster for p in trend] == [r.unit.roster for r in one]
+        assert [p.figures.completed for p in trend] == [r.unit.completed for r in one]
+        assert one[1].unit.roster == want_total["roster"]  # only the branch is assigned

@@ -1,0 +1,90 @@
+"""Which report a viewer may open: the assignments that concern a unit, and where to start.
+
+Reports are read-only; the policy itself is learning.permissions.can_view_report.
+"""
+
+from datetime import date, datetime, time
+
+from flask import abort
+from flask_babel import format_datetime, get_timezone
+from sqlalchemy import literal, or_, select
+from sqlalchemy.orm import aliased, joinedload
+
+from courses.models import Assignment
+from learning.extensions import db
+from learning.orgs.models import Membership, OrgUnit
+from learning.permissions import can_view_report, is_admin, require
+
+
+def concerns(assignment: Assignment, unit: OrgUnit) -> bool:
+    """The assignment counts people at or below `unit`: assigned to it, above it or below it."""
+    return (unit.path.startswith(assignment.unit.path)
+            or assignment.unit.path.startswith(unit.path))
+
+
+def assignments_select(unit: OrgUnit, start: datetime | None = None,
+                       end: datetime | None = None):
+    """SELECT of the assignments that concern `unit`, due in [start, end), by due time."""
+    assigned = aliased(OrgUnit)
+    query = (
+        select(Assignment).join(assigned, assigned.id == Assignment.unit_id)
+        .where(or_(assigned.path.startswith(unit.path, autoescape=True),
+                   literal(unit.path).like(assigned.path + "%")))
+        .options(joinedload(Assignment.unit), joinedload(Assignment.course),
+                 joinedload(Assignment.module))
+        .order_by(Assignment.due_at, Assignment.id)
+    )
+    if start is not None:
+        query = query.where(Assignment.due_at >= start)
+    if end is not None:
+        query = query.where(Assignment.due_at < end)
+    return query
+
+
+def report_units(user) -> list[OrgUnit]:
+    """Where the viewer's reports start: the top units they lead (the roots for admins)."""
+    if is_admin(user):
+        query = select(OrgUnit).where(OrgUnit.parent_id.is_(None))
+    else:
+        query = (select(OrgUnit).join(Membership, Membership.unit_id == OrgUnit.id)
+                 .where(Membership.user_id == user.id, Membership.role == "leader"))
+    units = list(db.session.scalars(query.order_by(OrgUnit.path)))
+    # A led group below a led branch is reached from the branch: keep the top ones.
+    return [u for u in units if not any(u is not o and u.path.startswith(o.path)
+                                        for o in units)]
+
+
+def unit_or_404(user, unit_id: int) -> OrgUnit:
+    """Load a unit the viewer may report on (404 for a missing or a forbidden one alike)."""
+    unit = db.session.get(OrgUnit, unit_id) or abort(404)
+    require(can_view_report(user, unit))
+    return unit
+
+
+def assignment_at_unit_or_404(user, assignment_id: int, unit_id: int
+                              ) -> tuple[Assignment, OrgUnit]:
+    """Load an assignment and a unit of the viewer's scope that it concerns, or 404."""
+    unit = unit_or_404(user, unit_id)
+    assignment = db.session.get(Assignment, assignment_id,
+                                options=[joinedload(Assignment.unit)]) or abort(404)
+    require(concerns(assignment, unit))
+    return assignment, unit
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of `day` in the site's time zone, as an aware datetime (for due-time ranges)."""
+    return datetime.combine(day, time(), tzinfo=get_timezone())
+
+
+def period_label(assignment: Assignment) -> str:
+    """「start – due」 in the reader's time zone, as printed on reports."""
+    return (f"{format_datetime(assignment.starts_at, 'yyyy-MM-dd HH:mm')} – "
+            f"{format_datetime(assignment.due_at, 'yyyy-MM-dd HH:mm')}")
+
+
+def labels(assignment: Assignment, unit: OrgUnit) -> dict:
+    """The title block of an exported report."""
+    from courses.study.services import now
+
+    return {"title": assignment.title or assignment.course.title, "unit_label": unit.name,
+            "period_label": period_label(assignment), "generated_at": now()}
