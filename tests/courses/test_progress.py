@@ -51,6 +51,38 @@ def test_concurrent_completions_make_one_row_and_one_completion(app, org, make_c
         assert db.session.scalar(select(func.count()).select_from(Progress)) == 1
 
 
+def test_concurrent_completions_of_different_modules_all_reach_the_rollup(app, org,
+                                                                          make_course):
+    """Six requests completing six modules of one member at once: the course rollup that
+    reports read counts all six (its row is locked before it is recounted)."""
+    from courses.models import CourseProgress
+
+    course = make_course(modules=6)
+    errors = []
+    barrier = threading.Barrier(6)
+
+    def worker(module_id):
+        try:
+            with app.app_context():
+                barrier.wait()
+                progress.complete(org.member.id, module_id, "reading")
+                db.session.commit()
+        except Exception as error:  # surfaced by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(m,)) for m in course.module_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    with app.app_context():
+        row = db.session.get(CourseProgress, (org.member.id, course.id))
+        assert (row.done, row.opened) == (6, True)
+        assert row.last_completed_at == db.session.scalar(
+            select(func.max(Progress.completed_at)))
+
+
 def test_complete_many_for_an_offline_lesson(app, org, make_course, make_user):
     course = make_course(modules=2)
     other = make_user(units=[(org.group_a, "member")])
