@@ -17,11 +17,13 @@ def init_app(app: Flask) -> None:
     from learning.permissions import is_admin, is_leader
     from learning.reports import models as _models  # noqa: F401  (tables known to migrations)
     from learning.reports.api import blp
+    from learning.reports.demo import load as load_demo
     from learning.reports.seed import bench_cli
     from learning.reports.views import bp
 
     app.register_blueprint(bp)
     api.register_blueprint(blp)
     app.cli.add_command(bench_cli)
+    app.extensions.setdefault("demo_loaders", []).append(load_demo)  # after courses' and quizzes'
     app.extensions.setdefault("nav_links", []).append(
         (_l("Reports"), "reports.index", lambda u: is_admin(u) or is_leader(u)))

@@ -277,3 +277,16 @@ def test_the_statements_do_not_grow_with_the_recipients(app, make_unit, make_use
             db.session.commit()
     assert counts[0] == counts[1]
     assert len(_reminder_notifications(app)) == 33
+
+
+def test_the_demo_has_a_reminder_the_committee_sees(app):
+    """After `flask demo`, 团委书记 finds zhishu1's reminder to 第二学习小组 in the log."""
+    from learning.reports.reminders import reminders_select
+
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0  # idempotent
+    with app.app_context():
+        committee_leader = db.session.scalar(select(User).where(User.username == "tuanwei"))
+        log = db.session.scalars(reminders_select(committee_leader)).all()
+        assert [(r.sender.username, r.unit.name) for r in log] == [("zhishu1", "第二学习小组")]
+        assert log[0].recipient_count > 0
