@@ -168,14 +168,27 @@ def _roster(assignment: Assignment):
     return select(user_id.label("user_id"), unit_id.label("unit_id")).subquery("roster")
 
 
-def _per_member(assignment: Assignment, unit: OrgUnit, at: datetime | None):
+def _totals(assignments: list[Assignment]) -> dict[int, int]:
+    """How many modules each assignment counts (1 query for all of them)."""
+    courses = {a.course_id for a in assignments if a.module_id is None}
+    published = dict(db.session.execute(
+        select(Module.course_id, func.count()).where(Module.course_id.in_(courses),
+                                                    Module.published.is_(True))
+        .group_by(Module.course_id)).all()) if courses else {}
+    return {a.id: 1 if a.module_id is not None else published.get(a.course_id, 0)
+            for a in assignments}
+
+
+def _per_member(assignment: Assignment, unit: OrgUnit, at: datetime | None,
+                total: int | None = None):
     """SELECT of one row per roster member at or below `unit`, with counts and status.
 
     Columns: assignment_id, user_id, unit_id, done, total, last_at, complete, status.
     """
     at = at or now()
     roster = _roster(assignment)
-    total = select(func.count()).select_from(_module_ids(assignment).subquery())
+    # A number, not a subquery: SQLite would evaluate the subquery in every CASE of every row.
+    total = literal(_totals([assignment])[assignment.id] if total is None else total)
     if assignment.module_id is None:  # a course: the rollup row
         source = CourseProgress
         joined = and_(CourseProgress.user_id == roster.c.user_id,
@@ -190,7 +203,6 @@ def _per_member(assignment: Assignment, unit: OrgUnit, at: datetime | None):
         last_at = Progress.completed_at
         opened = or_(Progress.completed_at.is_not(None), Progress.first_opened_at.is_not(None),
                      Progress.seconds_spent > 0)
-    total = total.scalar_subquery()
     complete = and_(total > 0, done == total)
     whens = [(and_(complete, last_at > assignment.due_at), literal("late")),
              (complete, literal("completed"))]
@@ -198,36 +210,46 @@ def _per_member(assignment: Assignment, unit: OrgUnit, at: datetime | None):
         status = case(*whens, else_=literal("late"))  # past due: whoever is not done is late
     else:
         status = case(*whens, (opened, literal("in_progress")), else_=literal("not_started"))
-    return (
+    query = (
         select(literal(assignment.id).label("assignment_id"), roster.c.user_id,
                roster.c.unit_id, done.label("done"), total.label("total"),
                last_at.label("last_at"), complete.label("complete"), status.label("status"))
         .select_from(roster)
-        .join(OrgUnit, OrgUnit.id == roster.c.unit_id)
         .outerjoin(source, joined)
-        .where(OrgUnit.path.like(unit.path + "%"))
     )
+    if assignment.unit.path.startswith(unit.path):
+        return query  # the unit holds the whole roster: no need to look at the units
+    return (query.join(OrgUnit, OrgUnit.id == roster.c.unit_id)
+            .where(OrgUnit.path.like(unit.path + "%")))
 
 
 def _members(assignments, unit: OrgUnit, at: datetime | None):
     """Subquery of _per_member rows of every assignment (a date range is their union)."""
-    selects = [_per_member(a, unit, at) for a in assignments]
+    totals = _totals(assignments)
+    selects = [_per_member(a, unit, at, totals[a.id]) for a in assignments]
     return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("members")
 
 
-def _counts(members, *keys):
-    """SELECT of the five counts of `members`, grouped by `keys`."""
+def _by_status(members, *keys):
+    """Subquery: how many `members` per `keys`, status and complete (a few rows per unit).
+
+    Counting per status first evaluates each member's status once; summing CASEs over the
+    members instead would repeat the whole status expression in every sum, row by row.
+    """
+    return (select(*keys, members.c.status, members.c.complete, func.count().label("n"))
+            .group_by(*keys, members.c.status, members.c.complete).subquery("by_status"))
+
+
+def _counts(grouped):
+    """The six figures summed over rows of `_by_status`."""
 
     def count(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+        return func.coalesce(func.sum(case((condition, grouped.c.n), else_=0)), 0)
 
-    status = members.c.status
-    return select(*keys, func.count().label("roster"),
-                  count(status == "completed").label("completed"),
-                  count(status == "in_progress").label("in_progress"),
-                  count(status == "not_started").label("not_started"),
-                  count(status == "late").label("late"),
-                  count(and_(status == "late", members.c.complete)).label("late_completed"))
+    status = grouped.c.status
+    return (func.coalesce(func.sum(grouped.c.n), 0), count(status == "completed"),
+            count(status == "in_progress"), count(status == "not_started"),
+            count(status == "late"), count(and_(status == "late", grouped.c.complete)))
 
 
 FIGURES = ("roster", "completed", "in_progress", "not_started", "late", "late_completed")
@@ -255,21 +277,19 @@ def _by_child(assignments: list[Assignment], unit: OrgUnit, at: datetime | None)
     groups even for 10,000 members); only those groups are mapped to the child units by path.
     """
     members = _members(assignments, unit, at)
-    per_unit = (_counts(members, members.c.assignment_id, members.c.unit_id)
-                .group_by(members.c.assignment_id, members.c.unit_id).subquery())
+    grouped = _by_status(members, members.c.assignment_id, members.c.unit_id)
     counted, child = aliased(OrgUnit), aliased(OrgUnit)
     return db.session.execute(
-        select(per_unit.c.assignment_id, child.id,
-               *(func.sum(getattr(per_unit.c, name)) for name in FIGURES))
-        .select_from(per_unit)
-        .join(counted, counted.id == per_unit.c.unit_id)
+        select(grouped.c.assignment_id, child.id, *_counts(grouped))
+        .select_from(grouped)
+        .join(counted, counted.id == grouped.c.unit_id)
         .outerjoin(child, and_(child.parent_id == unit.id, counted.path.like(child.path + "%")))
-        .group_by(per_unit.c.assignment_id, child.id)).all()
+        .group_by(grouped.c.assignment_id, child.id)).all()
 
 
 def range_report(assignments: Assignment | list[Assignment], unit: OrgUnit,
                  at: datetime | None = None) -> tuple[UnitReport, list[Period]]:
-    """The unit's report over the assignments, and each assignment's totals (2 queries).
+    """The unit's report over the assignments, and each assignment's totals (3 queries).
 
     Several assignments (a date range) add up: each member counts once per assignment, and
     the rate is completed member-assignments over the roster of all of them. Children are
@@ -297,13 +317,13 @@ def range_report(assignments: Assignment | list[Assignment], unit: OrgUnit,
 
 def unit_report(assignments: Assignment | list[Assignment], unit: OrgUnit,
                 at: datetime | None = None) -> UnitReport:
-    """The unit's totals and a row per child unit with ranks among siblings (2 queries)."""
+    """The unit's totals and a row per child unit with ranks among siblings (3 queries)."""
     return range_report(assignments, unit, at)[0]
 
 
 def trend(assignments: list[Assignment], unit: OrgUnit, at: datetime | None = None
           ) -> list[Period]:
-    """Each assignment's totals at `unit`, in the order given (2 queries for all of them)."""
+    """Each assignment's totals at `unit`, in the order given (3 queries for all of them)."""
     return range_report(assignments, unit, at)[1]
 
 
@@ -349,7 +369,7 @@ def member_rows(assignment: Assignment, unit: OrgUnit, at: datetime | None = Non
                 status: str | None = None, limit: int | None = None, offset: int = 0
                 ) -> list[MemberRow]:
     """Roster members at or below `unit` in tree order then by name, optionally of one
-    status and one page (1 query)."""
+    status and one page (2 queries)."""
     query, members = _member_select(assignment, unit, at)
     if status:
         query = query.where(members.c.status == status)
@@ -394,7 +414,7 @@ def _grouped(rows: list[MemberRow], leaders: dict[int, list[str]]) -> list[NotCo
 def not_completed(assignment: Assignment, unit: OrgUnit, at: datetime | None = None
                   ) -> list[NotCompletedGroup]:
     """未学名单: roster members at or below `unit` who have not done every module, grouped by
-    the unit they are counted in, with that unit's leaders (2 queries)."""
+    the unit they are counted in, with that unit's leaders (3 queries)."""
     query, members = _member_select(assignment, unit, at)
     rows = [MemberRow(*row) for row in db.session.execute(
         query.where(members.c.complete.is_not(True)))]
@@ -428,7 +448,7 @@ def _grades():
 def not_passed(assignment: Assignment, unit: OrgUnit, at: datetime | None = None
                ) -> list[QuizNotPassed]:
     """For each quiz of the assignment's modules, the roster members at or below `unit` whose
-    grade is below its pass mark or who have none, grouped by unit (at most 3 queries)."""
+    grade is below its pass mark or who have none, grouped by unit (at most 4 queries)."""
     quizzes = db.session.execute(
         select(Quiz.id, Quiz.title, Quiz.pass_mark).where(Quiz.id.in_(_quiz_ids(assignment)))
         .order_by(Quiz.id)).all()
