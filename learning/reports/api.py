@@ -6,12 +6,9 @@ missing one. Rates are fractions from 0 to 1 (null for an empty roster); quiz sc
 percents from 0 to 100. Dates in the query (`from`, `to`) are days in the site's time zone.
 """
 
-from datetime import timedelta
-from io import BytesIO
 
-from flask import current_app, send_file
+from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -24,25 +21,21 @@ from learning.extensions import db
 from learning.orgs.models import OrgUnit
 from learning.orgs.services import unit_paths
 from learning.permissions import can_remind, is_admin, is_leader, require
-from learning.reports import exports, figures, reminders
+from learning.reports import exports, figures, reminders, services
 from learning.reports.models import Reminder
 from learning.reports.services import (
     assignment_at_unit_or_404,
     assignments_select,
     concerns,
-    labels,
-    local_midnight,
+    date_range,
+    export_download,
     report_units,
     unit_or_404,
 )
 
 blp = api_blueprint("api_reports", __name__, "Completion reports, 未学名单, exports, reminders")
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MIME = "text/csv; charset=utf-8"
-_UNSAFE_FILENAME = str.maketrans({char: "_" for char in '\\/:*?"<>|'})
 # The default range of the unit overview: the periods of the last half year and those coming.
-DAYS_BACK, DAYS_AHEAD = 180, 60
 MAX_PER_PAGE = 200
 
 
@@ -249,9 +242,9 @@ class ReminderPageSchema(Schema):
 
 class RangeArgs(Schema):
     date_from = fields.Date(data_key="from", load_default=None, metadata={
-        "description": f"first due day (default: {DAYS_BACK} days ago)"})
+        "description": f"first due day (default: {services.DAYS_BACK} days ago)"})
     date_to = fields.Date(data_key="to", load_default=None, metadata={
-        "description": f"last due day, included (default: in {DAYS_AHEAD} days)"})
+        "description": f"last due day, included (default: in {services.DAYS_AHEAD} days)"})
 
     @validates_schema
     def _ordered(self, data, **kwargs):
@@ -281,21 +274,6 @@ def _target() -> float:
     return float(current_app.config.get("REPORT_TARGET_RATE", 0.8))
 
 
-def _download(data: bytes, mimetype: str, name: str):
-    """A file download that no cache keeps (it holds names and figures)."""
-    # send_file writes the UTF-8 name as filename*=UTF-8''... next to an ASCII fallback.
-    response = send_file(BytesIO(data), mimetype=mimetype, as_attachment=True,
-                         download_name=name.translate(_UNSAFE_FILENAME))
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _file_name(assignment: Assignment, unit: OrgUnit, extension: str) -> str:
-    """The download's name, as the report page names it: unit, period, when generated."""
-    stamp = to_user_timezone(now()).strftime("%Y%m%d-%H%M")
-    return f"{unit.name}-{assignment.title or assignment.course.title}-{stamp}.{extension}"
-
-
 _DOWNLOAD = {"description": "an attachment; Content-Disposition carries a UTF-8 file name"}
 
 
@@ -318,11 +296,8 @@ def unit_overview(args, unit_id: int):
     """The assignments due in a date range that concern a unit, each with its totals there,
     and the child units' figures over all of them."""
     unit = unit_or_404(current_user, unit_id)
-    today = to_user_timezone(now()).date()
-    first = args["date_from"] or today - timedelta(days=DAYS_BACK)
-    last = args["date_to"] or today + timedelta(days=DAYS_AHEAD)
-    assignments = list(db.session.scalars(assignments_select(
-        unit, local_midnight(first), local_midnight(last + timedelta(days=1)))))
+    first, last, start, end = date_range(args["date_from"], args["date_to"])
+    assignments = list(db.session.scalars(assignments_select(unit, start, end)))
     report, periods = figures.range_report(assignments, unit)
     return {"unit": _unit_body(unit), "date_from": first, "date_to": last,
             "assignments": [{"assignment": _assignment_body(a), "totals": p.figures}
@@ -388,15 +363,11 @@ def report_not_completed(assignment_id: int, unit_id: int):
 
 @blp.get("/reports/assignments/<int:assignment_id>/units/<int:unit_id>/export.xlsx")
 @blp.doc(responses={"200": {**_DOWNLOAD, "content": {
-    XLSX_MIME: {"schema": {"type": "string", "format": "binary"}}}}})
+    services.XLSX_MIME: {"schema": {"type": "string", "format": "binary"}}}}})
 def export_xlsx(assignment_id: int, unit_id: int):
     """The report as an XLSX workbook: summary by unit, members and 未学名单."""
     assignment, unit = assignment_at_unit_or_404(current_user, assignment_id, unit_id)
-    # The same title block as the page's export: title, unit, period, generated at.
-    data = exports.report_xlsx(
-        figures.unit_report(assignment, unit), figures.member_rows(assignment, unit),
-        figures.not_completed(assignment, unit), **labels(assignment, unit))
-    return _download(data, XLSX_MIME, _file_name(assignment, unit, "xlsx"))
+    return export_download(assignment, unit)
 
 
 @blp.get("/reports/assignments/<int:assignment_id>/units/<int:unit_id>/export.csv")
@@ -407,14 +378,7 @@ def export_csv(args, assignment_id: int, unit_id: int):
     """One table of the report as CSV (UTF-8 with BOM, for Excel): summary, members or
     not_completed."""
     assignment, unit = assignment_at_unit_or_404(current_user, assignment_id, unit_id)
-    kind = args["kind"]
-    if kind == "summary":
-        data = exports.csv_export(kind, report=figures.unit_report(assignment, unit))
-    elif kind == "members":
-        data = exports.csv_export(kind, members=figures.member_rows(assignment, unit))
-    else:
-        data = exports.csv_export(kind, not_completed=figures.not_completed(assignment, unit))
-    return _download(data, CSV_MIME, _file_name(assignment, unit, f"{kind}.csv"))
+    return export_download(assignment, unit, args["kind"])
 
 
 @blp.post("/reports/assignments/<int:assignment_id>/units/<int:unit_id>/reminders")

@@ -3,10 +3,11 @@
 Reports are read-only; the policy itself is learning.permissions.can_view_report.
 """
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from io import BytesIO
 
-from flask import abort
-from flask_babel import format_datetime, get_timezone
+from flask import abort, send_file
+from flask_babel import format_datetime, get_timezone, to_user_timezone
 from sqlalchemy import literal, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
@@ -71,6 +72,21 @@ def assignment_at_unit_or_404(user, assignment_id: int, unit_id: int
     return assignment, unit
 
 
+DAYS_BACK, DAYS_AHEAD = 180, 60  # the default date range: half a year back, two months ahead
+
+
+def date_range(first: date | None, last: date | None
+               ) -> tuple[date, date, datetime, datetime]:
+    """The days from `first` to `last` (both included; defaults around today) and their
+    bounds as aware datetimes [start, end) for comparing due times."""
+    from courses.study.services import now
+
+    today = to_user_timezone(now()).date()
+    first = first or today - timedelta(days=DAYS_BACK)
+    last = last or today + timedelta(days=DAYS_AHEAD)
+    return first, last, local_midnight(first), local_midnight(last + timedelta(days=1))
+
+
 def local_midnight(day: date) -> datetime:
     """The start of `day` in the site's time zone, as an aware datetime (for due-time ranges)."""
     return datetime.combine(day, time(), tzinfo=get_timezone())
@@ -88,3 +104,35 @@ def labels(assignment: Assignment, unit: OrgUnit) -> dict:
 
     return {"title": assignment.title or assignment.course.title, "unit_label": unit.name,
             "period_label": period_label(assignment), "generated_at": now()}
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIME = "text/csv; charset=utf-8"
+_UNSAFE_FILENAME = str.maketrans({char: "_" for char in '\\/:*?"<>|'})
+
+
+def export_download(assignment: Assignment, unit: OrgUnit, kind: str | None = None):
+    """The report as a download: the XLSX workbook (kind None) or one table as CSV (kind
+    summary | members | not_completed), named by unit, period and time, kept by no cache."""
+    from courses.study.services import now
+    from learning.reports import exports, figures
+
+    if kind is None:
+        data = exports.report_xlsx(
+            figures.unit_report(assignment, unit), figures.member_rows(assignment, unit),
+            figures.not_completed(assignment, unit), **labels(assignment, unit))
+        mimetype, extension = XLSX_MIME, "xlsx"
+    else:
+        parts = {"summary": lambda: {"report": figures.unit_report(assignment, unit)},
+                 "members": lambda: {"members": figures.member_rows(assignment, unit)},
+                 "not_completed": lambda: {
+                     "not_completed": figures.not_completed(assignment, unit)}}
+        data = exports.csv_export(kind, **parts[kind]())
+        mimetype, extension = CSV_MIME, f"{kind}.csv"
+    stamp = to_user_timezone(now()).strftime("%Y%m%d-%H%M")
+    name = f"{unit.name}-{assignment.title or assignment.course.title}-{stamp}.{extension}"
+    # send_file writes the UTF-8 name as filename*=UTF-8''... next to an ASCII fallback.
+    response = send_file(BytesIO(data), mimetype=mimetype, as_attachment=True,
+                         download_name=name.translate(_UNSAFE_FILENAME))
+    response.headers["Cache-Control"] = "no-store"  # it holds names and figures
+    return response

@@ -16,12 +16,10 @@ The period page prints as the report sent upward (print stylesheet: unit, period
 time and totals on top).
 """
 
-from datetime import datetime, timedelta
-from urllib.parse import quote
+from datetime import datetime
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -32,7 +30,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -96,21 +93,17 @@ def index():
 def _date_range() -> tuple[datetime, datetime, dict[str, str]]:
     """The ?from=&to= dates (inclusive, the viewer's days) as UTC bounds, and field errors."""
     errors: dict[str, str] = {}
-    today = to_user_timezone(now()).date()
-    days = {"from": today - timedelta(days=180), "to": today + timedelta(days=60)}
-    for field in days:
+    days = {}
+    for field in ("from", "to"):
         raw = request.args.get(field, "").strip()
-        if raw:
-            try:
-                days[field] = datetime.strptime(raw, "%Y-%m-%d").date()
-            except ValueError:
-                errors[field] = _("Enter a date like 2026-03-01.")
-    if not errors and days["from"] > days["to"]:
+        try:
+            days[field] = datetime.strptime(raw, "%Y-%m-%d").date() if raw else None
+        except ValueError:
+            errors[field], days[field] = _("Enter a date like 2026-03-01."), None
+    first, last, start, end = services.date_range(days["from"], days["to"])
+    if not errors and first > last:
         errors["to"] = _("The end date is before the start date.")
-    start = services.local_midnight(days["from"])
-    end = services.local_midnight(days["to"] + timedelta(days=1))
-    return start, end, errors | {"from_value": days["from"].isoformat(),
-                                 "to_value": days["to"].isoformat()}
+    return start, end, errors | {"from_value": first.isoformat(), "to_value": last.isoformat()}
 
 
 @bp.get("/units/<int:unit_id>")
@@ -203,32 +196,11 @@ def remind(assignment_id: int, unit_id: int):
                             unit_id=unit.id))
 
 
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    # RFC 5987: Chinese file names survive in every browser, with an ASCII fallback.
-    disposition = (f"attachment; filename=\"report.{filename.rsplit('.', 1)[-1]}\"; "
-                   f"filename*=UTF-8''{quote(filename)}")
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": disposition})
-
-
-def _export_parts(assignment, unit):
-    return dict(report=figures.unit_report(assignment, unit),
-                members=figures.member_rows(assignment, unit),
-                not_completed=figures.not_completed(assignment, unit))
-
-
-def _filename(assignment, unit, extension: str) -> str:
-    stamp = to_user_timezone(now()).strftime("%Y%m%d-%H%M")
-    return f"{unit.name}-{assignment.title or assignment.course.title}-{stamp}.{extension}"
-
-
 @bp.get("/assignments/<int:assignment_id>/units/<int:unit_id>/export.xlsx")
 def export_xlsx(assignment_id: int, unit_id: int):
     """The report as a workbook: summary by unit, members, 未学名单."""
     assignment, unit = services.assignment_at_unit_or_404(current_user, assignment_id, unit_id)
-    data = exports.report_xlsx(**_export_parts(assignment, unit),
-                               **services.labels(assignment, unit))
-    return _download(data, _filename(assignment, unit, "xlsx"),
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return services.export_download(assignment, unit)
 
 
 @bp.get("/assignments/<int:assignment_id>/units/<int:unit_id>/export.csv")
@@ -238,8 +210,7 @@ def export_csv(assignment_id: int, unit_id: int):
     kind = request.args.get("kind", "summary")
     if kind not in exports.KINDS:
         abort(404)
-    data = exports.csv_export(kind, **_export_parts(assignment, unit))
-    return _download(data, _filename(assignment, unit, f"{kind}.csv"), "text/csv")
+    return services.export_download(assignment, unit, kind)
 
 
 @bp.get("/reminders")

@@ -99,6 +99,19 @@ def test_environment_is_read_when_the_app_is_created_not_at_import(build_app, cl
     assert second.config["LOGIN_LIMIT_PER_ACCOUNT"] == "3 per 10 minutes"
 
 
+def test_report_target_and_reminder_cooldown_come_from_the_environment(build_app, clean_env):
+    """A committee that aims at 90% sees its target line there; reminders wait 5 minutes."""
+    clean_env.setenv("SECRET_KEY", GOOD_SECRET_KEY)
+    defaults = build_app(env="production")
+    assert (defaults.config["REPORT_TARGET_RATE"],
+            defaults.config["REMINDER_COOLDOWN_MINUTES"]) == (0.8, 60)
+    clean_env.setenv("REPORT_TARGET_PERCENT", "90")
+    clean_env.setenv("REMINDER_COOLDOWN_MINUTES", "5")
+    tuned = build_app(env="production")
+    assert (tuned.config["REPORT_TARGET_RATE"], tuned.config["REMINDER_COOLDOWN_MINUTES"]) == \
+        (0.9, 5)
+
+
 def test_redis_url_becomes_the_rate_limit_storage(build_app, prod_db):
     """With Redis the login limits hold across gunicorn workers and app servers."""
     prod_db.setenv("SECRET_KEY", GOOD_SECRET_KEY)
