@@ -125,7 +125,9 @@ def test_not_completed_sheet_names_the_units_leaders(app):
 
 
 def test_words_follow_the_readers_language(app):
-    sheet = workbook(app, locale="zh_CN")["Member progress"]
+    book = workbook(app, locale="zh_CN")
+    assert book.sheetnames == ["分单位汇总", "成员学习情况", "未学名单"]
+    sheet = book.worksheets[1]
     assert [c.value for c in sheet[1]][:2] == ["姓名", "用户名"]
     assert sheet["D2"].value == "已完成"
 
