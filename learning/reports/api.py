@@ -7,7 +7,6 @@ percents from 0 to 100. Dates in the query (`from`, `to`) are days in the site's
 """
 
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
@@ -30,12 +29,12 @@ from learning.reports.services import (
     date_range,
     export_download,
     report_units,
+    target_rate,
     unit_or_404,
 )
 
 blp = api_blueprint("api_reports", __name__, "Completion reports, 未学名单, exports, reminders")
 
-# The default range of the unit overview: the periods of the last half year and those coming.
 MAX_PER_PAGE = 200
 
 
@@ -269,10 +268,6 @@ def _assignment_body(a: Assignment) -> dict:
             "due_at": a.due_at, "closed_at": a.closed_at}
 
 
-def _target() -> float:
-    """The rate a unit should reach (the target line of the charts)."""
-    return float(current_app.config.get("REPORT_TARGET_RATE", 0.8))
-
 
 _DOWNLOAD = {"description": "an attachment; Content-Disposition carries a UTF-8 file name"}
 
@@ -302,7 +297,7 @@ def unit_overview(args, unit_id: int):
     return {"unit": _unit_body(unit), "date_from": first, "date_to": last,
             "assignments": [{"assignment": _assignment_body(a), "totals": p.figures}
                             for a, p in zip(assignments, periods, strict=True)],
-            "totals": report.unit, "children": report.children, "target": _target(),
+            "totals": report.unit, "children": report.children, "target": target_rate(),
             "generated_at": now()}
 
 
@@ -313,7 +308,7 @@ def assignment_report(assignment_id: int, unit_id: int):
     assignment, unit = assignment_at_unit_or_404(current_user, assignment_id, unit_id)
     report = figures.unit_report(assignment, unit)
     return {"assignment": _assignment_body(assignment), "unit": _unit_body(unit),
-            "totals": report.unit, "children": report.children, "target": _target(),
+            "totals": report.unit, "children": report.children, "target": target_rate(),
             "generated_at": now()}
 
 

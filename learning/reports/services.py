@@ -6,7 +6,7 @@ Reports are read-only; the policy itself is learning.permissions.can_view_report
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
 
-from flask import abort, send_file
+from flask import abort, current_app, send_file
 from flask_babel import format_datetime, get_timezone, to_user_timezone
 from sqlalchemy import literal, or_, select
 from sqlalchemy.orm import aliased, joinedload
@@ -15,6 +15,11 @@ from courses.models import Assignment
 from learning.extensions import db
 from learning.orgs.models import Membership, OrgUnit
 from learning.permissions import can_view_report, is_admin, require
+
+
+def target_rate() -> float:
+    """The 学习率 a unit should reach: the target line of the charts (REPORT_TARGET_PERCENT)."""
+    return float(current_app.config.get("REPORT_TARGET_RATE", 0.8))
 
 
 def concerns(assignment: Assignment, unit: OrgUnit) -> bool:

@@ -21,7 +21,6 @@ from datetime import datetime
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -41,6 +40,7 @@ from learning.extensions import db
 from learning.orgs.models import OrgUnit
 from learning.permissions import can_remind, can_view_report, is_admin, is_leader, require_role
 from learning.reports import charts, exports, figures, reminders, services
+from learning.reports.services import target_rate
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 MEMBERS_PER_PAGE = 50
@@ -63,9 +63,6 @@ def _leaders_only():
     require_role(is_admin(current_user) or is_leader(current_user))
 
 
-def _target() -> float:
-    return float(current_app.config.get("REPORT_TARGET_RATE", 0.8))
-
 
 def _trail(unit: OrgUnit) -> list[OrgUnit]:
     """The unit's ancestors the viewer may report on, top down, then the unit (1 query)."""
@@ -78,7 +75,7 @@ def _bars(report: figures.UnitReport, url) -> charts.BarChart:
     """Bars in rank order (the table below keeps the tree's order); units without a roster last."""
     ranked = sorted(report.children, key=lambda row: (row.rank is None, row.rank or 0))
     return charts.rate_bars([(row.name, row.rate, row.rank, url(row.unit_id)) for row in ranked],
-                            target=_target())
+                            target=target_rate())
 
 
 @bp.get("/")
@@ -117,11 +114,11 @@ def unit(unit_id: int):
     invalid = set(form) - {"from_value", "to_value"}
     return render_template(
         "reports/unit.html", unit=unit, trail=_trail(unit), form=form,
-        rows=list(zip(assignments, periods, strict=True)), report=report, target=_target(),
+        rows=list(zip(assignments, periods, strict=True)), report=report, target=target_rate(),
         bars=_bars(report, lambda child: url_for("reports.unit", unit_id=child, **args)),
         trend=charts.rate_trend([(a.title or a.course.title, p.figures.rate)
                                  for a, p in zip(assignments, periods, strict=True)],
-                                target=_target()),
+                                target=target_rate()),
     ), 422 if invalid else 200
 
 
@@ -139,7 +136,7 @@ def period(assignment_id: int, unit_id: int):
                                       offset=(page - 1) * MEMBERS_PER_PAGE)
     return render_template(
         "reports/period.html", assignment=assignment, unit=unit, trail=_trail(unit),
-        report=report, target=_target(), generated_at=now(), status=status, page=page,
+        report=report, target=target_rate(), generated_at=now(), status=status, page=page,
         members=members[:MEMBERS_PER_PAGE], more=len(members) > MEMBERS_PER_PAGE,
         status_labels=STATUS_LABELS, listed=bool(status or report.unit.roster <= MEMBER_LIST_MAX),
         bars=_bars(report, lambda child: url_for("reports.period", assignment_id=assignment.id,
