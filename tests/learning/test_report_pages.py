@@ -555,3 +555,25 @@ def test_the_period_page_runs_the_same_statements_whatever_the_size(
             assert "成员" in page  # the members are listed on both pages
     assert counts["small", ""] == counts["large", ""], counts
     assert counts["small", "/not-completed"] == counts["large", "/not-completed"], counts
+
+
+def test_a_long_not_completed_list_folds_each_units_names_away(app, client):
+    """A committee's 未学名单 of hundreds: a phone first shows each unit with its count."""
+    from learning.reports.seed import BENCH_PASSWORD
+
+    assert app.test_cli_runner().invoke(
+        args=["bench", "seed", "--members", "600", "--modules", "3"]).exit_code == 0
+    with app.app_context():
+        from courses.models import Assignment
+
+        open_period = db.session.scalar(select(Assignment).where(Assignment.closed_at.is_(None)))
+        ids = (open_period.id, open_period.unit_id)
+        groups = figures.not_completed(open_period, open_period.unit)
+    assert sum(len(g.members) for g in groups) > 200
+    assert login(client, "b-leader-1", BENCH_PASSWORD).status_code == 302
+    page = client.get("/reports/assignments/{}/units/{}/not-completed".format(*ids))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert html.count("<details class=\"mt-2\">") == len(groups)
+    first = groups[0]
+    assert f"· {len(first.members)} " in html or f"{len(first.members)} 人" in html
