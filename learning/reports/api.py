@@ -130,19 +130,29 @@ class MemberRowSchema(Schema):
     posts = fields.Integer()
 
 
-class MembersArgs(Schema):
-    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+class PageArgs(Schema):
+    """Which page of a list, and how long a page is."""
+
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
-class MemberPageSchema(Schema):
-    members = fields.List(fields.Nested(MemberRowSchema), metadata={
-        "description": "in tree order, then by name"})
+class PageSchema(Schema):
+    """Where a page of a list stands."""
+
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
     pages = fields.Integer()
+
+
+class MembersArgs(PageArgs):
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+
+
+class MemberPageSchema(PageSchema):
+    members = fields.List(fields.Nested(MemberRowSchema), metadata={
+        "description": "in tree order, then by name"})
 
 
 class ModuleLineSchema(Schema):
@@ -208,12 +218,10 @@ class ReminderSentSchema(Schema):
     paste_text = fields.String(metadata={"description": "the 未学名单 to paste into a chat"})
 
 
-class ReminderLogArgs(Schema):
+class ReminderLogArgs(PageArgs):
     unit_id = fields.Integer(load_default=None, metadata={
         "description": "only reminders about this unit and the units below it"})
     assignment_id = fields.Integer(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class ReminderLogSchema(Schema):
@@ -230,13 +238,9 @@ class ReminderLogSchema(Schema):
     recipients = fields.List(fields.String(), metadata={"description": "names"})
 
 
-class ReminderPageSchema(Schema):
+class ReminderPageSchema(PageSchema):
     reminders = fields.List(fields.Nested(ReminderLogSchema), metadata={
         "description": "newest first"})
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()
 
 
 class RangeArgs(Schema):
