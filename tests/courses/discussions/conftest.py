@@ -2,10 +2,10 @@
 posts and report both role matrices (pages and API) ask about."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from courses.discussions import services
-from courses.discussions.models import Post
+from courses.discussions.models import Post, Thread
 from learning.extensions import db
 from tests.courses.discussions import test_services
 from tests.courses.discussions.test_services import group_a, module, user
@@ -33,3 +33,12 @@ def discussion(app, world):
                 "peer_post": peer_post.id, "my_post": my_post.id,
                 "my_other_post": my_other_post.id, "hidden_post": hidden.id,
                 "module_post_b": module_post_b.id, "report": report.id}
+
+
+def assert_only_the_member_deleted(discussion, persona) -> None:
+    """After a matrix run: the empty forms or bodies created nothing (two threads, the six
+    posts of the fixture), and only the member deleted their own post."""
+    assert db.session.scalar(select(func.count()).select_from(Thread)) == 2
+    assert db.session.scalar(select(func.count()).select_from(Post)) == 6
+    mine = db.session.get(Post, discussion["my_other_post"])
+    assert (mine.deleted_at is not None) == (persona == "member")
