@@ -66,9 +66,10 @@ def create_app(config: dict | None = None, env: str | None = None) -> Flask:
     _register_blueprints(app)
     _template_globals(app)
 
-    from learning import cli
+    from learning import backup, cli
 
     cli.init_app(app)
+    backup.init_app(app)
 
     import courses
 
