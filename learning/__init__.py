@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask_babel.speaklater import LazyString
 from sqlalchemy import event
 
 # Not `from learning.extensions import api`: `learning.api` is the API frame module.
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None, env: str | None = None) -> Flask:
     api_frame.init_app(app)
     ext.babel.init_app(app, locale_selector=i18n.select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
+    i18n.install_template_gettext(app)
     security.init_app(app)
 
     from learning import errors, transactions
@@ -183,8 +185,7 @@ def _template_globals(app: Flask) -> None:
 
 
 def _plain_lazy_strings(value):
-    from flask_babel.speaklater import LazyString
-
+    # Runs for every {{ }} of every page: the import is done once, at module level.
     return str(value) if isinstance(value, LazyString) else value
 
 

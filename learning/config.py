@@ -142,7 +142,7 @@ def environment_settings(env: str) -> dict:
         return {}
     settings: dict = {}
     for name in ("SECRET_KEY", "UPLOAD_DIR", "REDIS_URL", "LOGIN_LIMIT_PER_ACCOUNT",
-                 "LOGIN_LIMIT_PER_ADDRESS"):
+                 "LOGIN_LIMIT_PER_ADDRESS", "RATELIMIT_KEY_PREFIX"):
         if os.environ.get(name):
             settings[name] = os.environ[name]
     if os.environ.get("DATABASE_URL"):

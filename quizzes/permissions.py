@@ -5,6 +5,8 @@ the module, a standalone quiz to whoever may view its course. Leaders see the at
 statistics of the members in their subtree; admins everyone's.
 """
 
+from sqlalchemy.orm import joinedload
+
 from courses.models import Course, Module
 from courses.permissions import can_author, can_view_course, can_view_module
 from learning.extensions import db
@@ -22,7 +24,8 @@ def can_take_quiz(user, quiz: Quiz) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     if quiz.module_id is not None:
-        return can_view_module(user, db.session.get(Module, quiz.module_id))
+        return can_view_module(user, db.session.get(
+            Module, quiz.module_id, options=[joinedload(Module.course)]))
     return can_view_course(user, db.session.get(Course, quiz.course_id))
 
 

@@ -23,8 +23,9 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
 
 from courses import progress
 from courses.models import Module
@@ -38,6 +39,7 @@ from quizzes.models import (
     AttemptSlot,
     Question,
     Quiz,
+    QuizQuestion,
 )
 
 IN_PROGRESS = "in_progress"
@@ -126,6 +128,7 @@ def start_attempt(quiz: Quiz, user_id: int, number: int | None = None) -> Attemp
         raise AttemptError(_("This quiz has no questions yet."))
     started = now()
     deadline = _deadline(quiz, started)
+    max_score = sum(slot.mark for slot in slots if slot.qtype != DESCRIPTION)
     while True:
         next_number = attempts_used(quiz.id, user_id) + 1
         if quiz.attempts_allowed and next_number > quiz.attempts_allowed:
@@ -133,7 +136,7 @@ def start_attempt(quiz: Quiz, user_id: int, number: int | None = None) -> Attemp
                                  count=quiz.attempts_allowed))
         inserted = db.session.execute(_insert_attempt().values(
             quiz_id=quiz.id, user_id=user_id, number=next_number, state=IN_PROGRESS,
-            started_at=started, deadline_at=deadline, max_score=0.0, needs_grading=False,
+            started_at=started, deadline_at=deadline, max_score=max_score, needs_grading=False,
         ).on_conflict_do_nothing(index_elements=["quiz_id", "user_id", "number"])
             .returning(Attempt.id)).scalar()
         if inserted is not None:
@@ -147,11 +150,13 @@ def start_attempt(quiz: Quiz, user_id: int, number: int | None = None) -> Attemp
             Attempt.quiz_id == quiz.id, Attempt.user_id == user_id,
             Attempt.state == IN_PROGRESS, Attempt.number < next_number)):
         finish(older)
-    for position, slot in enumerate(slots, start=1):
-        slot.position = position
-        attempt.slots.append(slot)
-    attempt.max_score = sum(slot.mark for slot in slots if slot.qtype != DESCRIPTION)
-    db.session.flush()
+    # One multi-row INSERT (the ORM would insert slot by slot to read back each id).
+    db.session.execute(insert(AttemptSlot), [
+        {"attempt_id": attempt.id, "position": position, "question_id": slot.question_id,
+         "qtype": slot.qtype, "mark": slot.mark, "snapshot": slot.snapshot,
+         "option_order": slot.option_order, "state": slot.state, "detail": slot.detail}
+        for position, slot in enumerate(slots, start=1)])
+    db.session.expire(attempt, ["slots"])
     return attempt
 
 
@@ -181,7 +186,9 @@ def draw_slots(quiz: Quiz, rng: random.Random | None = None) -> list[AttemptSlot
     rng = rng or random.SystemRandom()
     chosen: list[tuple[Question, float]] = []
     if quiz.selection == "fixed":
-        chosen = [(link.question, link.mark) for link in quiz.questions]
+        chosen = [(link.question, link.mark) for link in db.session.scalars(
+            select(QuizQuestion).where(QuizQuestion.quiz_id == quiz.id)
+            .order_by(QuizQuestion.position).options(joinedload(QuizQuestion.question)))]
     else:
         taken: set[int] = set()
         for draw in quiz.draws:
@@ -328,7 +335,8 @@ def _claim(attempt: Attempt, at: datetime, *, finishing: bool) -> bool:
     values = {"state": FINISHED, "finished_at": at} if finishing else {"saved_at": at}
     result = db.session.execute(update(Attempt).where(*guard).values(**values)
                                 .execution_options(synchronize_session=False))
-    db.session.refresh(attempt)
+    # Only the row's own columns: a plain refresh would cascade to every slot, one by one.
+    db.session.refresh(attempt, ["state", "finished_at", "saved_at"])
     return result.rowcount == 1
 
 
@@ -389,6 +397,7 @@ def close_overdue() -> int:
 def update_totals(attempt: Attempt) -> None:
     """Score, percentage and pass of a finished attempt from its slots; completes the module
     when the member's quiz grade reaches the pass mark."""
+    quiz = attempt.quiz  # loaded before any column changes: one UPDATE of the attempt, not two
     marked = [slot for slot in attempt.slots if slot.qtype != DESCRIPTION]
     attempt.needs_grading = any(slot.fraction is None for slot in marked)
     attempt.score = round(sum(grading.score(slot.fraction, slot.mark) or 0.0
@@ -399,7 +408,7 @@ def update_totals(attempt: Attempt) -> None:
     else:
         attempt.percent = round(100.0 * attempt.score / attempt.max_score, 2) \
             if attempt.max_score else 100.0
-        attempt.passed = attempt.percent >= attempt.quiz.pass_mark - _EPSILON
+        attempt.passed = attempt.percent >= quiz.pass_mark - _EPSILON
     db.session.flush()
     _complete_module_if_passed(attempt)
 

@@ -345,7 +345,7 @@ def submit(attempt_id: int):
         return closed
     services.submit(attempt)
     flash(_("Your attempt is submitted."), "success")
-    return redirect(url_for("quizzes.review_page", attempt_id=attempt.id))
+    return redirect(url_for("quizzes.review_page", attempt_id=attempt_id))
 
 
 # --- Result, review and hand grading ------------------------------------------------------------

@@ -128,6 +128,12 @@ def test_explicit_rate_limit_storage_wins_over_redis_url(build_app, prod_db):
     assert application.config["RATELIMIT_STORAGE_URI"] == "redis://limits.internal:6379/1"
 
 
+def test_rate_limit_key_prefix_separates_sites_sharing_one_redis(build_app, prod_db):
+    prod_db.setenv("SECRET_KEY", GOOD_SECRET_KEY)
+    prod_db.setenv("RATELIMIT_KEY_PREFIX", "studyhall-east")
+    assert build_app(env="production").config["RATELIMIT_KEY_PREFIX"] == "studyhall-east"
+
+
 def test_rate_limit_storage_is_memory_without_redis(build_app, prod_db):
     prod_db.setenv("SECRET_KEY", GOOD_SECRET_KEY)
     assert build_app(env="production").config["RATELIMIT_STORAGE_URI"] == "memory://"

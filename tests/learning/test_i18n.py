@@ -61,3 +61,17 @@ def test_language_choice_survives_login(client, org, compiled):
     client.get("/lang/en")
     login(client, "member")
     assert "My study" in client.get("/").get_data(as_text=True)
+
+
+def test_templates_follow_a_locale_forced_in_the_middle_of_a_request(app, compiled):
+    """Templates keep the request's catalogue between messages (learning/i18n.py), but a
+    force_locale() block (a notification written in the site's language) still switches it."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"):
+        template = "{{ _('Log in') }}"
+        assert render_template_string(template) == "登录"
+        with force_locale("en"):
+            assert render_template_string(template) == "Log in"
+        assert render_template_string(template) == "登录"
