@@ -7,7 +7,7 @@ TRANSLATIONS := learning/translations
 PO := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test lint install dev-install translations extract-messages serve clean
+.PHONY: run test lint install dev-install translations extract-messages serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,15 @@ test: dev-install
 serve: install
 	$(FLASK) db upgrade
 	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+# Load benchmark (bench/load.py): seeds its own databases, starts gunicorn on 127.0.0.1, loads it
+# with wrk (Debian's package, installed here when missing), on SQLite and then on PostgreSQL.
+BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+bench: install
+	@command -v wrk >/dev/null || apt-get install -y wrk >/dev/null || \
+		{ echo "bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/load.py $(BENCH_ARGS); sqlite=$$?; \
+		$(BIN)/python bench/load.py --database-url $(BENCH_PG) $(BENCH_ARGS); exit $$((sqlite | $$?))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -11,25 +11,21 @@ rollup) for the whole tree and for one group. Issue 6: the page under 100 ms on 
 """
 
 import argparse
-import logging
 import os
-import random
 import re
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import bindparam, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import harness
 from courses import progress
 from courses.models import Assignment, CourseProgress, Progress
-from learning import create_app
 from learning.accounts.models import User
 from learning.dbtypes import UTCDateTime
 from learning.extensions import db
@@ -59,40 +55,6 @@ RAW_AGGREGATE = text("""
 """).bindparams(bindparam("due", type_=UTCDateTime()))
 
 
-def own_postgres(server_url: str) -> tuple[str, Callable[[], None]]:
-    """Create studyhall_bench_<pid> on the server; its URL and a function that drops it."""
-    name = f"studyhall_bench_{os.getpid()}"
-    conninfo = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", server_url)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return server_url.rsplit("/", 1)[0] + "/" + name, drop
-
-
-def build(url: str, upload_dir: str, members: int, modules: int):
-    """The app on a migrated, seeded database."""
-    from flask_migrate import upgrade
-
-    app = create_app(env="development", config={
-        "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": upload_dir,
-        "SECRET_KEY": os.urandom(32).hex(), "RATELIMIT_ENABLED": False})
-    logging.disable(logging.INFO)  # no migration chatter around the table
-    with app.app_context():
-        upgrade()
-        started = time.perf_counter()
-        seed.seed(members, modules, random.Random(2026))
-        db.session.commit()
-        if db.engine.dialect.name == "postgresql":  # fresh statistics, as autovacuum would have
-            with db.engine.connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-        print(f"seeded in {time.perf_counter() - started:.1f} s")
-    return app
-
-
 def login(client) -> None:
     """Log in through the real form, CSRF token read from the page as a browser would."""
     page = client.get("/login").get_data(as_text=True)
@@ -117,19 +79,16 @@ def main() -> None:
     parser.add_argument("--check-staleness", action="store_true",
                         help="complete a module for one member and show the report move")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url, drop, app = f"sqlite:///{folder}/bench.sqlite", None, None
-        if args.database_url:
-            url, drop = own_postgres(args.database_url)
+    with tempfile.TemporaryDirectory() as folder, \
+            harness.own_database(folder, args.database_url) as url:
+        started = time.perf_counter()
+        site = harness.build(url, folder, os.urandom(32).hex(), args.members, args.modules,
+                             RATELIMIT_ENABLED=False)
+        print(f"seeded in {time.perf_counter() - started:.1f} s")
         try:
-            app = build(url, folder, args.members, args.modules)
-            measure(app, args)
+            measure(site.app, args)
         finally:
-            if drop:
-                if app is not None:  # the engine's connections must close before the DROP
-                    with app.app_context():
-                        db.engine.dispose()
-                drop()
+            site.dispose()  # the engine's connections must close before the DROP
 
 
 def measure(app, args) -> None:
