@@ -17,3 +17,17 @@ def init_app(app: Flask) -> None:
         else:
             db.session.rollback()
         return response
+
+
+def commit_before_render() -> None:
+    """Commit the request's writes now, before a page is rendered, keeping what is loaded.
+
+    SQLite lets one writer at a time hold the database, from its first write to commit. A
+    GET that writes (the module page records the visit) and then renders would make every
+    other writer wait for its template too. Loaded objects are not expired by this commit
+    (the page would only read them again); the session is the request's own, so the setting
+    ends with the request.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    session.commit()

@@ -22,6 +22,7 @@ from learning.extensions import db
 from learning.orgs.models import OrgUnit
 from learning.orgs.services import unit_paths
 from learning.permissions import is_admin, is_leader, require, require_role, scope_unit_ids
+from learning.transactions import commit_before_render
 
 bp = Blueprint("study", __name__, template_folder=str(Path(__file__).parents[1] / "templates"))
 
@@ -50,6 +51,7 @@ def module(module_id: int):
     mod = services.load_module(module_id)
     require(mod is not None and can_view_module(current_user, mod))
     row = services.record_visit(current_user, mod)
+    commit_before_render()  # the visit is stored; SQLite's write lock is not held while rendering
     prev_mod, next_mod = services.neighbours(
         current_user, mod, is_admin(current_user) or is_leader(current_user))
     # Other packages add their part of the page (the module's quiz) without courses importing

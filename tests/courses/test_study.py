@@ -64,6 +64,32 @@ def test_module_page_shows_stored_body_attachments_and_neighbours(
     assert row.first_opened_at is not None and row.last_seen_at is not None
 
 
+def test_the_visit_is_committed_before_the_module_page_renders(
+        app, client, org, make_course, make_assignment):
+    """SQLite holds its one write lock from a transaction's first write to its commit: the
+    module page stores the visit before rendering, so other writers never wait for a template.
+    Another connection must see the visit while the template renders."""
+    from flask import before_render_template
+    from sqlalchemy import text
+
+    course = make_course(modules=1)
+    make_assignment(course, org.group_a)
+    module_id = course.module_ids[0]
+    seen = []
+
+    def look(sender, template, context, **extra):
+        with db.engine.connect() as other:  # a second pooled connection, as another worker
+            seen.append(other.execute(text(
+                "SELECT first_opened_at IS NOT NULL FROM progress "
+                "WHERE user_id = :u AND module_id = :m"), {"u": org.member.id, "m": module_id})
+                .scalar())
+
+    login(client, "member")
+    with before_render_template.connected_to(look, app):
+        assert client.get(f"/study/modules/{module_id}").status_code == 200
+    assert seen and all(value for value in seen)
+
+
 def test_module_page_is_404_for_a_member_it_is_not_assigned_to(
         client, org, make_course, make_assignment):
     course = make_course()
