@@ -50,6 +50,7 @@ def create_app(config: dict | None = None, env: str | None = None) -> Flask:
     ext.csrf.init_app(app)
     ext.bootstrap.init_app(app)
     ext.limiter.init_app(app)
+    ext.cache.init_app(app)
     ext.api.init_app(app)
 
     from learning import api as api_frame

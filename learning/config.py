@@ -48,6 +48,11 @@ class Config:
     RATELIMIT_STRATEGY = "fixed-window"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
+    # Shared cache (learning/cache.py): Redis when REDIS_URL is set (environment_settings), so
+    # every worker and server sees one copy; else this per-process memory cache.
+    CACHE_TYPE = "SimpleCache"
+    CACHE_KEY_PREFIX = "studyhall:cache:"
+    CACHE_DEFAULT_TIMEOUT = 600
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For hops to trust).
     PROXY_COUNT = 0
 
@@ -150,6 +155,8 @@ def environment_settings(env: str) -> dict:
     storage = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL")
     if storage:
         settings["RATELIMIT_STORAGE_URI"] = storage
+    settings.update(cache_settings(os.environ.get("REDIS_URL"),
+                                   os.environ.get("RATELIMIT_KEY_PREFIX")))
     if os.environ.get("TIMEZONE"):
         settings["BABEL_DEFAULT_TIMEZONE"] = os.environ["TIMEZONE"]
     settings["MAX_CONTENT_LENGTH"] = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
@@ -171,6 +178,17 @@ def environment_settings(env: str) -> dict:
         secure = _bool("SESSION_COOKIE_SECURE", True)
         settings["SESSION_COOKIE_SECURE"] = settings["REMEMBER_COOKIE_SECURE"] = secure
     return settings
+
+
+def cache_settings(redis_url: str | None, key_prefix: str | None) -> dict:
+    """Flask-Caching settings: Redis at `redis_url` if given (keys under the rate limiter's
+    prefix, so two sites sharing one Redis stay apart), else the per-process default."""
+    if not redis_url:
+        return {}
+    return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url,
+            "CACHE_KEY_PREFIX": f"{key_prefix or 'studyhall'}:cache:",
+            # A Redis that stops answering must not hold a page: give up quickly and compute.
+            "CACHE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
 
 
 # Placeholders, and the test suite's key: it is in the repository, so it is no secret.

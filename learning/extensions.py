@@ -5,6 +5,7 @@ This module imports no feature code, so any module may import it.
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -38,6 +39,8 @@ csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
 limiter = Limiter(key_func=get_remote_address)
+# Used through learning.cache.cached(), which survives a cache outage; no {% cache %} tag.
+cache = Cache(with_jinja2_ext=False)
 
 
 class StudyHallApi(Api):

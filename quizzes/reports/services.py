@@ -19,6 +19,11 @@ an attempt that did not draw a question is simply not counted for it.
 
 Every figure is loaded in a fixed number of queries whatever the number of attempts: the light
 columns of all counted slots in one, the snapshots only of one slot per question in another.
+
+The figures (not the pages) are kept in the shared cache (learning/cache.py) under a key made of
+the quiz, the viewer's scope, the unit and a version that one query reads
+(quizzes/reports/freshness.py): a finished attempt, a hand grade, a roster or tree change gives
+a new key, so a cached report is never staler than the database.
 """
 
 from __future__ import annotations
@@ -26,12 +31,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
+from learning import cache
 from learning.dbtypes import utcnow
 from learning.extensions import db
 from learning.markup import to_plain_text
@@ -40,11 +46,13 @@ from learning.permissions import can_view_unit, is_admin, scope_unit_ids
 from quizzes import statistics
 from quizzes.formats.questions import DESCRIPTION
 from quizzes.models import Attempt, AttemptSlot, Quiz, QuizQuestion
+from quizzes.reports import freshness
 
 FINISHED = "finished"
 EXCERPT_CHARS = 120
 HARDEST = 5
 DISTRIBUTION_BINS = 10
+FIGURES_TIMEOUT = 600  # seconds; the key already changes with the data, this only frees memory
 
 
 class UnitNotFound(LookupError):
@@ -79,11 +87,9 @@ class QuestionReport:
 
 
 @dataclass(frozen=True)
-class QuizReport:
-    """A quiz's statistics over the first attempts in the viewer's scope (or one unit's)."""
+class QuizFigures:
+    """The computed part of a report, as the cache keeps it: plain values, no database rows."""
 
-    quiz: Quiz
-    unit: OrgUnit | None
     summary: statistics.QuizStats
     questions: list[QuestionReport]
     hardest: list[QuestionReport]
@@ -92,10 +98,27 @@ class QuizReport:
     generated_at: datetime = field(default_factory=utcnow)
 
 
+@dataclass(frozen=True, kw_only=True)
+class QuizReport(QuizFigures):
+    """A quiz's statistics over the first attempts in the viewer's scope (or one unit's)."""
+
+    quiz: Quiz
+    unit: OrgUnit | None
+
+
+# Part of every cache key: a release that changes these classes never reads (and fails on) the
+# pickles of the previous one still held in a shared Redis.
+_FIGURES_FORMAT = cache.digest(*(
+    (cls.__name__, [f.name for f in fields(cls)])
+    for cls in (QuizFigures, QuestionReport, OptionShare, statistics.QuizStats,
+                statistics.QuestionStats, statistics.ScoreBin)))
+
+
 def quiz_report(quiz: Quiz, viewer, unit_id: int | None = None) -> QuizReport:
     """The statistics of `quiz` as `viewer` may see them, for one unit's subtree if given.
 
-    Raises UnitNotFound when `unit_id` names no unit the viewer may view.
+    Raises UnitNotFound when `unit_id` names no unit the viewer may view. The figures come from
+    the cache when the data they were computed from has not changed since.
     """
     unit = None
     if unit_id is not None:
@@ -103,6 +126,17 @@ def quiz_report(quiz: Quiz, viewer, unit_id: int | None = None) -> QuizReport:
         if unit is None or not can_view_unit(viewer, unit):
             raise UnitNotFound(unit_id)
     people = _people(viewer, unit)
+    # The version is read before the figures: figures computed a moment later can only be
+    # newer than their key says, never older, so a later request never gets stale ones.
+    key = ":".join(("quiz-stats", _FIGURES_FORMAT, str(quiz.id), freshness.viewer_scope(viewer),
+                    str(unit.id) if unit else "all", freshness.figures_version(quiz)))
+    figures = cache.cached(key, lambda: compute_figures(quiz, people), FIGURES_TIMEOUT)
+    return QuizReport(**{f.name: getattr(figures, f.name) for f in fields(QuizFigures)},
+                      quiz=quiz, unit=unit)
+
+
+def compute_figures(quiz: Quiz, people) -> QuizFigures:
+    """Every figure of the report over the first attempts of `people` (None: everyone)."""
     rows = _first_attempt_slots(quiz, people)
     snapshots = _snapshots(quiz, people)
     keys = {row.slot_id: _key(row.question_id, snapshots.get(row.slot_id)) for row in rows}
@@ -137,8 +171,7 @@ def quiz_report(quiz: Quiz, viewer, unit_id: int | None = None) -> QuizReport:
     hardest = [by_key[s.question_id] for s in statistics.hardest_questions(
         (q.stats for q in questions), limit=HARDEST)]
     members, attempted = _member_counts(quiz, people)
-    return QuizReport(
-        quiz=quiz, unit=unit,
+    return QuizFigures(
         summary=statistics.quiz_statistics(attempt_list, marks, bins=DISTRIBUTION_BINS),
         questions=questions, hardest=hardest, members=members, members_attempted=attempted)
 
