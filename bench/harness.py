@@ -106,10 +106,13 @@ def build(url: str, upload_dir: str, secret: str, members: int, modules: int,
     from flask_migrate import upgrade
 
     app = app_for(url, upload_dir, secret, **config)
-    if quiet:
-        logging.disable(logging.INFO)  # no migration chatter around the tables
     with app.app_context():
-        upgrade()
+        if quiet:
+            logging.disable(logging.INFO)  # no migration chatter around the tables
+        try:
+            upgrade()
+        finally:
+            logging.disable(logging.NOTSET)
         seed.seed(members, modules, random.Random(2026))
         site = _load_fixtures(app, url)
         db.session.commit()
@@ -207,7 +210,11 @@ class Gunicorn:
         self.log, self.app, self.process = log, app, None
 
     def __enter__(self) -> "Gunicorn":
-        self.start()
+        try:
+            self.start()
+        except BaseException:  # never leave a server behind that did not come up
+            self.stop()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
@@ -243,12 +250,13 @@ class Gunicorn:
         return [int(pid) for pid in out.split()]
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process:
-            self._log_file.close()
+        self._log_file.close()

@@ -1,0 +1,89 @@
+"""Fixtures of the fault tests: the servers they need, and a hard time bound on each test.
+
+PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) are required in CI (CI=true): missing
+there, a test fails; elsewhere it is skipped and says what is missing. A test's setup and body
+together get SECONDS_PER_TEST; past it the test fails (with every thread's stack on stderr) and
+its fixtures still clean up, so a hung server can neither stall the suite nor leave anything
+behind.
+"""
+
+import faulthandler
+import os
+import signal
+import sys
+import uuid
+
+import pytest
+import redis
+
+from tests.conftest import IN_CI, TEST_DATABASE_URL, postgres_reachable
+from tests.faults import support
+
+SECONDS_PER_TEST = 75
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def unavailable(what: str) -> None:
+    """Fail in CI, where every prerequisite is provided; skip elsewhere."""
+    if IN_CI:
+        pytest.fail(f"CI=true but {what}; it is required in CI.", pytrace=False)
+    pytest.skip(what)
+
+
+def _out_of_time(signum, frame):
+    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+    pytest.fail(f"fault test took longer than {SECONDS_PER_TEST} s", pytrace=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    # SIGALRM reaches the main thread, where pytest runs the test: the exception unwinds the
+    # test through its `with` blocks and finally clauses, so everything started is stopped.
+    signal.signal(signal.SIGALRM, _out_of_time)
+    signal.alarm(SECONDS_PER_TEST)
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    signal.alarm(0)  # teardown is cleanup: never interrupt it
+    return (yield)
+
+
+@pytest.fixture
+def postgres_server() -> str:
+    """The URL of the PostgreSQL server the suite uses (databases of our own go on it)."""
+    if not postgres_reachable():
+        unavailable(f"PostgreSQL is not reachable at {TEST_DATABASE_URL}")
+    return TEST_DATABASE_URL
+
+
+@pytest.fixture
+def redis_prefix():
+    """(Redis URL, a key prefix of this test's own); every key with the prefix is deleted."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError:
+        unavailable(f"Redis is not reachable at {REDIS_URL}")
+    prefix = f"studyhall-fault-{uuid.uuid4().hex[:12]}"
+    try:
+        yield REDIS_URL, prefix
+    finally:
+        for key in client.scan_iter(f"*{prefix}*"):
+            client.delete(key)
+        client.close()
+
+
+@pytest.fixture
+def private_postgres(tmp_path):
+    """A PostgreSQL cluster of this test's own, started; stopped and removed afterwards (its
+    log is kept as tmp_path/postgres.log)."""
+    if (why := support.private_postgres_missing()) is not None:
+        unavailable(f"a private PostgreSQL cluster cannot be made: {why}")
+    cluster = support.PostgresCluster()
+    try:
+        cluster.create().start()
+        yield cluster
+    finally:
+        cluster.destroy(keep_log=tmp_path / "postgres.log")
