@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 # Not `from learning.extensions import api`: `learning.api` is the API frame module.
 from learning import extensions as ext
+from learning import sqlite_writers
 from learning.config import (
     CONFIGS,
     WEAK_SECRET_KEYS,
@@ -115,8 +116,8 @@ def _finish_config(app: Flask, env: str) -> None:
 
 
 def _tune_engine(engine) -> None:
-    """SQLite: WAL (readers don't block the writer), busy timeout, foreign keys enforced, and
-    a larger page cache."""
+    """SQLite: WAL (readers don't block the writer), busy timeout, foreign keys enforced, a
+    larger page cache, and writers queued for the write lock (learning/sqlite_writers.py)."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -133,6 +134,10 @@ def _tune_engine(engine) -> None:
         cursor.execute("PRAGMA cache_size=-16384")
         cursor.execute("PRAGMA mmap_size=268435456")
         cursor.close()
+
+    database = engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        sqlite_writers.install(engine, database, timeout=15)
 
 
 def _template_globals(app: Flask) -> None:
