@@ -4,7 +4,10 @@ The course-level companion of learning/permissions.py (which cannot import cours
 imports flow from the core outwards). Unit scope questions are delegated to the core policies.
 """
 
-from sqlalchemy import and_, exists, or_, select
+from functools import cache
+
+from flask import g, has_request_context
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from courses.models import Assignment, AssignmentMember, Course, Module
@@ -19,16 +22,22 @@ def assignments_for_user_select(user):
     Open periods follow the live tree (the user belongs to the assigned unit or one below it);
     closed periods follow their frozen roster, so later transfers change nothing.
     """
+    return _assignments_select(user.id)
+
+
+def _assignments_select(user_id):
+    """assignments_for_user_select for a user id: a number, or a bind parameter when the
+    statement is built once and run for many users (_assigned_modules_select)."""
     my_units = (
         select(OrgUnit.path)
         .join(Membership, Membership.unit_id == OrgUnit.id)
-        .where(Membership.user_id == user.id)
+        .where(Membership.user_id == user_id)
         .subquery()
     )
     assigned_unit = aliased(OrgUnit)
     live = exists().where(my_units.c.path.like(assigned_unit.path + "%"))
     frozen = exists().where(AssignmentMember.assignment_id == Assignment.id,
-                            AssignmentMember.user_id == user.id)
+                            AssignmentMember.user_id == user_id)
     return (
         select(Assignment)
         .join(assigned_unit, assigned_unit.id == Assignment.unit_id)
@@ -37,13 +46,40 @@ def assignments_for_user_select(user):
     )
 
 
+@cache
+def _assigned_modules_select():
+    """The module ids of one course's assignments that apply to one user (bind parameters
+    `user_id`, `course_id`). Built once per process: putting this statement together and
+    computing its cache key costs several milliseconds, far more than running it."""
+    user_id = bindparam("user_id")
+    return (_assignments_select(user_id).with_only_columns(Assignment.module_id)
+            .where(Assignment.course_id == bindparam("course_id")))
+
+
+def assigned_module_ids(user, course_id: int) -> frozenset:
+    """The modules of `course_id` assigned to `user`; None among them means the whole course,
+    an empty set that nothing of it is. One query per user and course per request (the module
+    page asks the view, the discussion card and the previous/next links)."""
+    cache = g.setdefault("_assigned_modules", {}) if has_request_context() else {}
+    key = (user.id, course_id)
+    if key not in cache:
+        cache[key] = frozenset(db.session.scalars(
+            _assigned_modules_select(), {"user_id": user.id, "course_id": course_id}))
+    return cache[key]
+
+
+def forget_assignments() -> None:
+    """Drop this request's memo of assigned_module_ids (after an assignment is created or
+    closed, so a check later in the same request sees the change)."""
+    if has_request_context():
+        g.pop("_assigned_modules", None)
+
+
 def _is_assigned(user, course_id: int, module_id: int | None = None) -> bool:
-    covers = Assignment.course_id == course_id
-    if module_id is not None:
-        covers = and_(covers, or_(Assignment.module_id.is_(None),
-                                  Assignment.module_id == module_id))
-    query = assignments_for_user_select(user).where(covers).limit(1)
-    return db.session.scalar(query) is not None
+    covered = assigned_module_ids(user, course_id)
+    if module_id is None:
+        return bool(covered)
+    return None in covered or module_id in covered
 
 
 def can_author(user) -> bool:
@@ -129,9 +165,7 @@ def viewable_modules(user, course: Course) -> list[Module]:
         return []
     query = query.where(Module.published.is_(True))
     if not is_leader(user):
-        covered = db.session.scalars(
-            assignments_for_user_select(user).with_only_columns(Assignment.module_id)
-            .where(Assignment.course_id == course.id)).all()
+        covered = assigned_module_ids(user, course.id)
         if not covered:
             return []
         if None not in covered:  # only module assignments: just those modules

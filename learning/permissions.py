@@ -32,10 +32,17 @@ def scope_unit_ids(user):
     """SELECT of the ids of every unit `user` may see as a leader (all units for admins)."""
     if _is_admin(user):
         return select(OrgUnit.id)
+    return led_unit_ids_select(getattr(user, "id", None))
+
+
+def led_unit_ids_select(user_id):
+    """SELECT of the ids of the units at or below those the user `user_id` leads (a number,
+    or a bind parameter in a statement built once per process); scope_unit_ids for non-admins.
+    """
     led = (
         select(OrgUnit.path)
         .join(Membership, Membership.unit_id == OrgUnit.id)
-        .where(Membership.user_id == getattr(user, "id", None), Membership.role == "leader")
+        .where(Membership.user_id == user_id, Membership.role == "leader")
         .subquery()
     )
     below = OrgUnit.path.like(led.c.path + "%")

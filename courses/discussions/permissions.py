@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from courses.discussions.models import Post, Thread
 from courses.models import Module
@@ -49,8 +50,18 @@ def _kept(key, load):
 
 
 def thread_module(thread: Thread) -> Module | None:
-    """The module a thread belongs to (loaded once per request)."""
-    return _kept(("module", thread.module_id), lambda: db.session.get(Module, thread.module_id))
+    """The module a thread belongs to, with its course (can_view_module reads both), loaded
+    once per request."""
+    return _kept(("module", thread.module_id), lambda: db.session.get(
+        Module, thread.module_id, options=[joinedload(Module.course)]))
+
+
+def keep_loaded(module: Module, unit: OrgUnit | None) -> None:
+    """Hand thread_module and thread_unit what services.load_thread loaded with a thread."""
+    cache = _request_cache()
+    cache[("module", module.id)] = module
+    if unit is not None:
+        cache[("unit", unit.id)] = unit
 
 
 def thread_unit(thread: Thread) -> OrgUnit | None:

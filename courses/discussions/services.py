@@ -17,14 +17,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
+from functools import cache
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, false, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, false, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager
 
 from courses import progress
 from courses.discussions import permissions
@@ -63,7 +64,7 @@ from learning.extensions import db
 from learning.markup import render_markdown
 from learning.notifications.services import notify
 from learning.orgs.models import Membership, OrgUnit
-from learning.permissions import is_admin, is_leader, scope_unit_ids
+from learning.permissions import is_admin, is_leader, led_unit_ids_select, scope_unit_ids
 
 TITLE_MAX = 200
 REASON_MAX = 500
@@ -161,17 +162,24 @@ def _stored_text(message: str, **values) -> str:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def group_unit_ids_select(user):
-    """SELECT of the ids of the units whose group threads `user` may read: units at or above
-    a unit the user belongs to (any role), and units at or below one they lead."""
+def group_unit_ids_select(user_id):
+    """SELECT of the ids of the units whose group threads the user `user_id` (not an admin:
+    admins read every group) may read: units at or above a unit the user belongs to (any role),
+    and units at or below one they lead. `user_id` is a number or a bind parameter."""
     target, mine = aliased(OrgUnit), aliased(OrgUnit)
     belongs = (
         select(target.id)
         .join(mine, mine.path.like(target.path + "%"))
         .join(Membership, Membership.unit_id == mine.id)
-        .where(Membership.user_id == user.id)
+        .where(Membership.user_id == user_id)
     )
-    return belongs.union(scope_unit_ids(user))
+    return belongs.union(led_unit_ids_select(user_id))
+
+
+def _may_read_group_of(user_id):
+    """The condition on Thread for a non-admin who may view the module: module-wide threads,
+    and group threads of the units of group_unit_ids_select."""
+    return or_(Thread.scope == "module", Thread.unit_id.in_(group_unit_ids_select(user_id)))
 
 
 def visible_threads_select(user, module: Module):
@@ -183,8 +191,72 @@ def visible_threads_select(user, module: Module):
         return query
     if not getattr(user, "is_authenticated", False) or not can_view_module(user, module):
         return query.where(false())
-    return query.where(or_(Thread.scope == "module",
-                           Thread.unit_id.in_(group_unit_ids_select(user))))
+    return query.where(_may_read_group_of(user.id))
+
+
+def latest_threads(user, module: Module, limit: int) -> tuple[list[Thread], int, set[int]]:
+    """The module page's card in one query: the `limit` threads of visible_threads_select
+    with the newest activity, how many there are, and which of them are unread (as
+    unread_thread_ids says)."""
+    everything = is_admin(user)
+    if not everything and not (getattr(user, "is_authenticated", False)
+                               and can_view_module(user, module)):
+        return [], 0, set()
+    rows = db.session.execute(_latest_threads_select(everything),
+                              {"user_id": user.id, "module_id": module.id, "limit": limit}).all()
+    return ([row.Thread for row in rows], rows[0].total if rows else 0,
+            {row.Thread.id for row in rows if row.unread})
+
+
+@cache
+def _latest_threads_select(everything: bool):
+    """latest_threads' statement (bind parameters user_id, module_id, limit), built once per
+    process: its construction and cache key cost more than running it. The count is a window
+    over every visible thread, taken before LIMIT; at most one read marker per user and thread
+    (its primary key), so the outer join adds no rows."""
+    read = aliased(ThreadRead)
+    user_id = bindparam("user_id")
+    query = (
+        select(Thread, func.count().over().label("total"),
+               or_(read.read_at.is_(None), read.read_at < Thread.last_post_at).label("unread"))
+        .outerjoin(read, and_(read.thread_id == Thread.id, read.user_id == user_id))
+        .where(Thread.module_id == bindparam("module_id"))
+        .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+        .limit(bindparam("limit")))
+    return query if everything else query.where(_may_read_group_of(user_id))
+
+
+def load_thread(thread_id: int, reader=None) -> Thread | None:
+    """A thread with its module, the module's course and the thread's unit, in one query:
+    what can_view_thread reads first (kept for thread_module and thread_unit). With `reader`,
+    their read marker comes along, for mark_read."""
+    reader_id = getattr(reader, "id", None)
+    row = db.session.execute(_thread_select(),
+                             {"thread_id": thread_id, "reader_id": reader_id}).first()
+    if row is None:
+        return None
+    permissions.keep_loaded(row.Module, row.OrgUnit)
+    if reader_id is not None:
+        _known_read_at()[(reader_id, thread_id)] = row.read_at
+    return row.Thread
+
+
+@cache
+def _thread_select():
+    """load_thread's statement (bind parameters thread_id, reader_id), built once per process.
+    At most one read marker per user and thread (its primary key)."""
+    return (select(Thread, Module, OrgUnit, ThreadRead.read_at)
+            .join(Module, Module.id == Thread.module_id)
+            .join(Module.course).options(contains_eager(Module.course))
+            .outerjoin(OrgUnit, OrgUnit.id == Thread.unit_id)
+            .outerjoin(ThreadRead, and_(ThreadRead.thread_id == Thread.id,
+                                        ThreadRead.user_id == bindparam("reader_id")))
+            .where(Thread.id == bindparam("thread_id")))
+
+
+def _known_read_at() -> dict:
+    """{(user id, thread id): read_at or None} of the markers load_thread read this request."""
+    return g.setdefault("_discussion_read_at", {}) if has_request_context() else {}
 
 
 def visible_posts_count(thread: Thread) -> int:
@@ -194,13 +266,31 @@ def visible_posts_count(thread: Thread) -> int:
 
 
 def mark_read(user, thread: Thread, at: datetime | None = None) -> None:
-    """Remember that `user` has read `thread` up to now (one upsert, safe when repeated)."""
+    """Remember that `user` has read `thread` up to now (one upsert, safe when repeated).
+
+    Reading a thread again with nothing new in it writes nothing: when load_thread brought the
+    marker along this request and it is already at or past the thread's last post, unread
+    markers (which compare the two) would not change, only the time would.
+    """
+    if at is None:
+        known = _known_read_at().get((user.id, thread.id))
+        if known is not None and thread.last_post_at is not None \
+                and known >= thread.last_post_at:
+            return
     at = at or now()
-    dialect = db.session.get_bind().dialect.name
+    db.session.execute(_mark_read_upsert(db.session.get_bind().dialect.name),
+                       {"user_id": user.id, "thread_id": thread.id, "read_at": at})
+
+
+@cache
+def _mark_read_upsert(dialect: str):
+    """mark_read's upsert for the dialect (bind parameters user_id, thread_id, read_at), built
+    once per process: every thread page runs it."""
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ThreadRead)
-    statement = insert.values(user_id=user.id, thread_id=thread.id, read_at=at)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["user_id", "thread_id"], set_={"read_at": statement.excluded.read_at}))
+    statement = insert.values(user_id=bindparam("user_id"), thread_id=bindparam("thread_id"),
+                              read_at=bindparam("read_at"))
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "thread_id"], set_={"read_at": statement.excluded.read_at})
 
 
 def unread_thread_ids(user, thread_ids) -> set[int]:
@@ -597,8 +687,14 @@ def display_names(user_ids) -> dict[int, str]:
     ids = {i for i in user_ids if i is not None}
     if not ids:
         return {}
-    return dict(db.session.execute(
-        select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    return dict(db.session.execute(_display_names_select(), {"ids": list(ids)}).all())
+
+
+@cache
+def _display_names_select():
+    """display_names' statement (an expanding bind parameter `ids`), built once per process."""
+    return select(User.id, User.display_name).where(
+        User.id.in_(bindparam("ids", expanding=True)))
 
 
 def unit_names(unit_ids) -> dict[int, str]:

@@ -6,16 +6,22 @@ comes from `now()` on the server, so tests can move the clock and clients cannot
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from courses import progress
 from courses.models import Assignment, AssignmentMember, Course, Module, Progress
-from courses.permissions import assignments_for_user_select
+from courses.permissions import (
+    assigned_module_ids,
+    assignments_for_user_select,
+    forget_assignments,
+)
 from learning.accounts.models import User
 from learning.audit.services import record
 from learning.dbtypes import utcnow
@@ -62,6 +68,7 @@ def create_assignment(*, actor, course: Course, unit: OrgUnit, starts_at: dateti
                             created_by_id=getattr(actor, "id", None), created_at=now())
     db.session.add(assignment)
     db.session.flush()
+    forget_assignments()
     what = f"{course.title} / {module.title}" if module else course.title
     record("assignment.create", f"Assigned {what} to {unit.name}", target=assignment,
            actor=actor, details={"course_id": course.id, "module_id": assignment.module_id,
@@ -105,6 +112,7 @@ def close_assignment(assignment: Assignment, *, actor=None, at: datetime | None 
             ["assignment_id", "user_id", "unit_id"],
             roster_select(assignment.id, assignment.unit)))
     db.session.expire(assignment)
+    forget_assignments()
     frozen = db.session.scalar(select(func.count()).where(
         AssignmentMember.assignment_id == assignment.id))
     record("assignment.close", f"Closed assignment {assignment.id} ({frozen} on the roster)",
@@ -204,21 +212,26 @@ def my_study(user, at: datetime | None = None) -> list[StudyItem]:
 
 def load_module(module_id: int) -> Module | None:
     """A module with its course and attachments, in one query plus one for the attachments."""
-    return db.session.scalar(
-        select(Module).where(Module.id == module_id)
-        .options(joinedload(Module.course), selectinload(Module.attachments)))
+    return db.session.scalar(_module_select(), {"module_id": module_id})
+
+
+@cache
+def _module_select():
+    """load_module's statement (bind parameter module_id), built once per process: with its
+    loader options, building it and its cache key costs more than running it."""
+    return (select(Module).where(Module.id == bindparam("module_id"))
+            .options(joinedload(Module.course), selectinload(Module.attachments)))
 
 
 def neighbours(user, module: Module, viewable_all: bool) -> tuple:
     """Previous and next published module the user may open, as (id, title) rows or None.
 
-    Members with only module assignments in this course see just those modules (2 queries).
+    Members with only module assignments in this course see just those modules (one query,
+    and the request's assigned_module_ids, which the permission check has already loaded).
     """
     allowed = None
     if not viewable_all:
-        covered = set(db.session.scalars(
-            assignments_for_user_select(user).where(Assignment.course_id == module.course_id)
-            .with_only_columns(Assignment.module_id)))
+        covered = assigned_module_ids(user, module.course_id)
         allowed = None if None in covered else covered
     rows = [r for r in db.session.execute(
         select(Module.id, Module.title)
@@ -236,26 +249,69 @@ def _credit(user_id: int, module_id: int, *, opened: bool) -> Progress:
     """Record a request of the member on the module and credit the capped gap since the last.
 
     The gap is measured between server times only. The UPDATE is conditional on the
-    last_seen_at we read, so two concurrent requests cannot both credit the same gap.
+    last_seen_at we read, so two concurrent requests cannot both credit the same gap. Two
+    statements when the row exists (every visit after the first): read it, update it.
     """
     at = now()
-    progress.ensure_rows([user_id], [module_id])
-    row = progress.get(user_id, module_id)
+    row = _progress_row(user_id, module_id)
+    if row is None:
+        progress.ensure_rows([user_id], [module_id])
+        row = _progress_row(user_id, module_id)
     cap = int(current_app.config["READING_MAX_GAP_SECONDS"])
     gap = 0
     if row.last_seen_at is not None:
         gap = max(0, min(cap, int((at - row.last_seen_at).total_seconds())))
-    values = {"last_seen_at": at, "seconds_spent": Progress.seconds_spent + gap}
-    if opened and row.first_opened_at is None:
-        values["first_opened_at"] = at
-    condition = (Progress.last_seen_at.is_(None) if row.last_seen_at is None
-                 else Progress.last_seen_at == row.last_seen_at)
-    db.session.execute(update(Progress).where(Progress.id == row.id, condition).values(**values)
-                       .execution_options(synchronize_session=False))
-    if "first_opened_at" in values:  # the reports count this member as started now
+    opening = opened and row.first_opened_at is None
+    values = {"row_id": row.id, "at": at, "gap": gap}
+    if row.last_seen_at is not None:
+        values["seen"] = row.last_seen_at
+    won = db.session.execute(_credit_update(row.last_seen_at is None, opening), values).rowcount
+    if opening:  # the reports count this member as started now
         progress.refresh_rollups([user_id], module_ids=[module_id])
-    db.session.refresh(row)
+    if won == 1:
+        # Every write of seconds_spent moves last_seen_at, so the row we read (matched by the
+        # condition) plus our change is what is stored now: no need to read it back.
+        stored = _as_stored(at)
+        set_committed_value(row, "last_seen_at", stored)
+        set_committed_value(row, "seconds_spent", row.seconds_spent + gap)
+        if opening:
+            set_committed_value(row, "first_opened_at", stored)
+    else:  # another request credited the gap first: show what it stored
+        db.session.refresh(row)
     return row
+
+
+@cache
+def _credit_update(never_seen: bool, opening: bool):
+    """_credit's UPDATE (bind parameters row_id, seen, at, gap): last seen now, the gap
+    credited, first opened now when `opening`; only if last_seen_at is still what we read
+    (NULL when `never_seen`). Built once per process for each of the four shapes."""
+    at = bindparam("at")
+    values = {"last_seen_at": at, "seconds_spent": Progress.seconds_spent + bindparam("gap")}
+    if opening:
+        values["first_opened_at"] = at
+    unchanged = (Progress.last_seen_at.is_(None) if never_seen
+                 else Progress.last_seen_at == bindparam("seen"))
+    return (update(Progress).where(Progress.id == bindparam("row_id"), unchanged)
+            .values(**values).execution_options(synchronize_session=False))
+
+
+def _progress_row(user_id: int, module_id: int) -> Progress | None:
+    """The member's row for the module, read afresh even if the session already holds it."""
+    return db.session.scalar(_progress_select(), {"user_id": user_id, "module_id": module_id})
+
+
+@cache
+def _progress_select():
+    """_progress_row's statement (bind parameters user_id, module_id), built once per process."""
+    return (select(Progress).where(Progress.user_id == bindparam("user_id"),
+                                   Progress.module_id == bindparam("module_id"))
+            .execution_options(populate_existing=True))
+
+
+def _as_stored(at: datetime) -> datetime:
+    """A time as a UTCDateTime column hands it back: aware, in UTC."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def record_visit(user, module: Module) -> Progress:

@@ -1,5 +1,6 @@
 """「我的学习」, the module page and the reading rule (time measured by the server only)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -348,3 +349,94 @@ def test_module_page_query_count_is_constant(
     big_count = _count(client, query_counter, f"/study/modules/{big.module_ids[15]}")
     assert small_count == big_count
     assert "f11.pdf" in client.get(f"/study/modules/{big.module_ids[15]}").get_data(as_text=True)
+
+
+def test_module_page_statements(app, client, org, make_course, make_assignment, query_counter):
+    """What the module page reads and writes once the member has opened it before: the
+    assignments once (the check, the discussion card and the previous/next links share them),
+    the discussion card in one statement, and the visit as one UPDATE of the progress row."""
+    course = make_course(modules=3)
+    make_assignment(course, org.group_a, module_id=course.module_ids[1])
+    make_assignment(course, org.group_a, module_id=course.module_ids[2])
+    login(client, "member")
+    url = f"/study/modules/{course.module_ids[1]}"
+    client.get(url)  # the first visit creates the progress row
+    with query_counter() as statements:
+        html = client.get(url).get_data(as_text=True)
+    assert f'href="/study/modules/{course.module_ids[2]}"' in html  # next, assigned
+    assert f'href="/study/modules/{course.module_ids[0]}"' not in html  # previous, not assigned
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    writes = [s for s in statements if s not in reads]
+    assert sum(bool(re.search(r"\bFROM assignments\b", s)) for s in reads) == 1
+    assert sum(bool(re.search(r"\bFROM threads\b", s)) for s in reads) == 1
+    assert len(writes) == 1 and writes[0].startswith("UPDATE progress")
+    assert len(statements) <= 11, statements
+
+
+def test_assignments_are_remembered_for_one_request_only(
+        app, client, org, make_course, make_assignment):
+    """The module page asks "is this assigned to me?" several times and reads the assignments
+    once; the next request (and a check after creating an assignment) sees a new one."""
+    from courses.models import Course, Module
+    from courses.permissions import can_view_module
+    from courses.study.services import create_assignment
+    from learning.accounts.models import User
+    from learning.orgs.models import OrgUnit
+
+    course = make_course(modules=2)
+    make_assignment(course, org.group_a, module_id=course.module_ids[1])
+    login(client, "member")
+    first = f"/study/modules/{course.module_ids[0]}"
+    assert client.get(first).status_code == 404
+    make_assignment(course, org.branch_a)  # the whole course, to the branch above
+    assert client.get(first).status_code == 200
+    other = make_course("另一专题", modules=1)
+    with app.test_request_context():
+        member = db.session.get(User, org.member.id)
+        module = db.session.get(Module, other.module_ids[0])
+        assert not can_view_module(member, module)
+        create_assignment(actor=db.session.get(User, org.admin.id),
+                          course=db.session.get(Course, other.id),
+                          unit=db.session.get(OrgUnit, org.group_a.id),
+                          starts_at=utcnow(), due_at=utcnow() + timedelta(days=1))
+        assert can_view_module(member, module)
+        db.session.rollback()
+
+
+def test_a_visit_shows_what_is_stored_even_when_another_request_credited_first(
+        app, org, make_course, make_assignment, monkeypatch):
+    """The visit is written with one conditional UPDATE and not read back: when it wins, the
+    row shows what is stored; when another request moved last_seen_at first, the visit credits
+    nothing and the row shows what the other one stored."""
+    from sqlalchemy import update
+
+    from courses.models import Module
+    from courses.study import services
+    from learning.accounts.models import User
+
+    course = make_course(modules=1)
+    make_assignment(course, org.group_a)
+    with app.test_request_context():
+        member = db.session.get(User, org.member.id)
+        module = db.session.get(Module, course.module_ids[0])
+        row = services.record_visit(member, module)
+        row = services.heartbeat(member, module)
+        shown = (row.first_opened_at, row.last_seen_at, row.seconds_spent)
+        db.session.expire(row)
+        assert (row.first_opened_at, row.last_seen_at, row.seconds_spent) == shown
+        read = services._progress_row
+
+        def read_then_lose(user_id, module_id):
+            stale = read(user_id, module_id)
+            db.session.execute(  # the other request, between our read and our UPDATE
+                update(Progress).where(Progress.id == stale.id)
+                .values(last_seen_at=stale.last_seen_at + timedelta(seconds=40),
+                        seconds_spent=Progress.seconds_spent + 40)
+                .execution_options(synchronize_session=False))
+            return stale
+
+        monkeypatch.setattr(services, "_progress_row", read_then_lose)
+        row = services.heartbeat(member, module)
+        assert row.last_seen_at == shown[1] + timedelta(seconds=40)
+        assert row.seconds_spent == shown[2] + 40
+        db.session.rollback()

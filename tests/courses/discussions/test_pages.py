@@ -9,7 +9,7 @@ in group_b, leader_in above group_a, leader_out above group_b; a module everyone
 """
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -449,3 +449,90 @@ def test_thread_list_and_queue_issue_a_constant_number_of_queries(app, client, w
     many = (measure(f"/modules/{world.module_id}/threads"), measure("/discussion-reports"),
             measure(f"/study/modules/{world.module_id}"))
     assert few == many
+
+
+def test_thread_page_statements(app, client, world, query_counter):
+    """What the thread page reads and writes: the thread with its module and course in one
+    statement, the page of posts with their total in one, the assignments once; reading it
+    again with nothing new writes no read marker (a new post is still marked New)."""
+    thread_id = test_services.thread_with_posts(app, world, 40)
+    as_user(client, "peer")
+    page(client, f"/threads/{thread_id}")  # the first visit writes the read marker
+    with query_counter() as statements:
+        html = page(client, f"/threads/{thread_id}")
+    assert html.count('<article class="card mb-2 post') == 30 and "1 / 2" in html
+    selects_from = [re.search(r"\bFROM (\w+)", s).group(1) for s in statements
+                    if s.lstrip().upper().startswith("SELECT")]
+    assert selects_from.count("threads") == 1 and "modules" not in selects_from
+    assert "courses" not in selects_from
+    assert selects_from.count("posts") == 1 and selects_from.count("assignments") == 1
+    assert not any("thread_reads" in s for s in statements if not s.lstrip().startswith("SELECT"))
+    assert len(statements) <= 8, statements  # a group thread: also "do I belong to it"
+    with query_counter() as statements:
+        page(client, f"/threads/{thread_id}?page=3")  # past the end: counted separately
+    assert sum(bool(re.search(r"\bFROM posts\b", s)) for s in statements) == 2
+    as_user(client, "member")
+    post_reply(client, thread_id, "新的一帖")
+    as_user(client, "peer")
+    assert ">New<" in page(client, f"/modules/{world.module_id}/threads")
+    page(client, f"/threads/{thread_id}?page=2")
+    assert ">New<" not in page(client, f"/modules/{world.module_id}/threads")
+
+
+def test_thread_page_links_of_each_post(app, client, world):
+    """Each post's links (built once per page, with the post's id put in) lead to that post's
+    actions, and reply links stay on the page they are on."""
+    thread_id = test_services.thread_with_posts(app, world, 40)
+    with app.app_context():
+        posts = db.session.scalars(select(Post).where(Post.thread_id == thread_id)
+                                   .order_by(Post.created_at, Post.id)).all()
+        mine = next(p.id for p in posts[30:] if p.author_id == world.org.member.id
+                    and p.visible)
+        theirs = next(p.id for p in posts[30:] if p.author_id != world.org.member.id
+                      and p.visible)
+    as_user(client, "member")
+    html = page(client, f"/threads/{thread_id}?page=2")
+    own = article(html, mine)
+    assert f'href="/threads/{thread_id}?page=2&amp;reply_to={mine}#reply"' in own
+    assert f'href="/posts/{mine}/edit"' in own and f'action="/posts/{mine}/delete"' in own
+    assert "/report" not in own
+    other = article(html, theirs)
+    assert f'action="/posts/{theirs}/report"' in other and f'for="report-{theirs}"' in other
+    assert "/edit" not in other and "/delete" not in other
+    first = page(client, f"/threads/{thread_id}")
+    assert f'href="/threads/{thread_id}?reply_to={posts[0].id}#reply"' in first
+    as_user(client, "leader_in")
+    html = page(client, f"/threads/{thread_id}?page=2")
+    assert f'action="/posts/{theirs}/hide"' in article(html, theirs)
+    hidden = next(p.id for p in posts[:30] if p.hidden_at is not None)
+    assert f'action="/posts/{hidden}/unhide"' in article(page(client, f"/threads/{thread_id}"),
+                                                       hidden)
+
+
+@pytest.mark.parametrize("zone_name", ["Asia/Shanghai", "Europe/Berlin", "America/New_York"])
+@pytest.mark.parametrize("locale_name", ["en", "zh_Hans_CN"])
+def test_post_times_read_as_datetimeformat_short_does(app, zone_name, locale_name, monkeypatch):
+    """The thread page formats its posts' times itself (the lookups once per page); the text
+    is what `|datetimeformat('short')` gives, across days, noon and midnight and the changes
+    to and from summer time."""
+    import flask_babel
+    import pytz
+    from babel import Locale
+    from babel.dates import format_datetime
+
+    from courses.discussions import views
+
+    zone, locale = pytz.timezone(zone_name), Locale.parse(locale_name)
+    start = datetime(2024, 1, 1, 0, 7, 30, tzinfo=UTC)
+    times = [start + timedelta(hours=7 * i, minutes=13 * i) for i in range(1300)]
+    times += [datetime(2024, 3, 31, 0, 59, tzinfo=UTC), datetime(2024, 3, 31, 1, 0, tzinfo=UTC),
+              datetime(2024, 10, 27, 0, 59, tzinfo=UTC), datetime(2024, 10, 27, 1, 1, tzinfo=UTC),
+              datetime(2024, 11, 3, 5, 30, tzinfo=UTC), datetime(2024, 6, 1, 12, 0)]  # naive
+    with app.test_request_context():
+        expected = [flask_babel.format_datetime(t, "short") for t in times[:50]]
+        assert [views._ShortTimes()(t) for t in times[:50]] == expected  # the app's own
+        monkeypatch.setattr(views, "get_timezone", lambda: zone)
+        monkeypatch.setattr(views, "get_locale", lambda: locale)
+        short = views._ShortTimes()
+        assert [short(t) for t in times] == [
+            format_datetime(t, "short", tzinfo=zone, locale=locale) for t in times]
