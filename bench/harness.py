@@ -243,6 +243,13 @@ class Gunicorn:
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not become healthy in {timeout} s; see {self.log}")
 
+    def wait_workers(self, count: int, timeout: float = 30) -> list[int]:
+        """The worker pids once `count` of them run (healthy means one answers, not all)."""
+        deadline = time.monotonic() + timeout
+        while len(pids := self.worker_pids()) < count and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return pids
+
     def worker_pids(self) -> list[int]:
         """The worker processes (children of the arbiter)."""
         out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)],

@@ -131,7 +131,7 @@ def run(site: harness.Site, args, folder: Path, secret: str) -> dict:
     log = folder / "gunicorn.log"
     results: dict = {}
     with harness.Gunicorn(env, log, workers=args.workers, app="bench.baseline:create()") as server:
-        workers = len(server.worker_pids())
+        workers = len(server.wait_workers(args.workers or 2 * os.cpu_count() + 1))
         print(f"gunicorn: {workers} sync workers on {server.base}; "
               f"Redis: {bool(env.get('REDIS_URL'))}")
         get = (server.base, "pages.lua")
