@@ -9,19 +9,22 @@ what the app stores).
 import os
 import re
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 from sqlalchemy import text
 
 from learning import create_app
-from learning.extensions import db, limiter
+from learning.extensions import api, cache, db, limiter
 
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PASSWORD = "Passw0rd!"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -307,3 +310,36 @@ def make_assignment(app):
         return assignment
 
     return make
+
+
+@contextmanager
+def extensions_restored():
+    """create_app binds the module-level extensions (limiter, API, cache) to each new app; put
+    the session app's state back, so the `app` fixture goes on working after another app."""
+    saved = {ext: dict(vars(ext)) for ext in (limiter, api, cache)}
+    try:
+        yield
+    finally:
+        for ext, state in saved.items():
+            vars(ext).clear()
+            vars(ext).update(state)
+
+
+@pytest.fixture
+def redis_prefix():
+    """(a key prefix of this test's own, a client) for the Redis at TEST_REDIS_URL; every key
+    holding the prefix is deleted afterwards. Required in CI, skipped elsewhere when absent."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError:
+        if IN_CI:
+            raise
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    prefix = f"studyhall-test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield prefix, client
+    finally:
+        for key in client.scan_iter(f"*{prefix}*"):
+            client.delete(key)
+        client.close()

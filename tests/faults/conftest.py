@@ -8,19 +8,15 @@ behind.
 """
 
 import faulthandler
-import os
 import signal
 import sys
-import uuid
 
 import pytest
-import redis
 
 from tests.conftest import IN_CI, TEST_DATABASE_URL, postgres_reachable
 from tests.faults import support
 
 SECONDS_PER_TEST = 75
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def unavailable(what: str) -> None:
@@ -56,23 +52,6 @@ def postgres_server() -> str:
     if not postgres_reachable():
         unavailable(f"PostgreSQL is not reachable at {TEST_DATABASE_URL}")
     return TEST_DATABASE_URL
-
-
-@pytest.fixture
-def redis_prefix():
-    """(Redis URL, a key prefix of this test's own); every key with the prefix is deleted."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
-    try:
-        client.ping()
-    except redis.RedisError:
-        unavailable(f"Redis is not reachable at {REDIS_URL}")
-    prefix = f"studyhall-fault-{uuid.uuid4().hex[:12]}"
-    try:
-        yield REDIS_URL, prefix
-    finally:
-        for key in client.scan_iter(f"*{prefix}*"):
-            client.delete(key)
-        client.close()
 
 
 @pytest.fixture

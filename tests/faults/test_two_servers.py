@@ -14,10 +14,9 @@ the Redis keys carry a prefix of this test's own (RATELIMIT_KEY_PREFIX) and are 
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
-import redis
-
 from bench import harness
 from learning.reports.seed import BENCH_PASSWORD
+from tests.conftest import REDIS_URL
 from tests.faults import support
 
 LIMIT = 5  # LOGIN_LIMIT_PER_ACCOUNT's default: "5 per 15 minutes"
@@ -32,11 +31,11 @@ def login(base: str, username: str, password: str) -> int:
 
 
 def test_login_limit_is_shared_by_two_servers(postgres_server, redis_prefix, tmp_path):
-    redis_url, prefix = redis_prefix
+    prefix, client = redis_prefix
     logs = [tmp_path / "gunicorn-a.log", tmp_path / "gunicorn-b.log"]
     with support.seeded_site(tmp_path, postgres_server, members=60, modules=3) as site, \
             ExitStack() as stack:
-        env = support.site_env(site, tmp_path, REDIS_URL=redis_url, RATELIMIT_KEY_PREFIX=prefix)
+        env = support.site_env(site, tmp_path, REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix)
         servers = [stack.enter_context(support.stopped_at_exit(
             harness.Gunicorn(env, log, workers=1, app=support.APP))) for log in logs]
         with ThreadPoolExecutor(2) as pool:  # both boot at once: half the wait
@@ -66,6 +65,4 @@ def test_login_limit_is_shared_by_two_servers(postgres_server, redis_prefix, tmp
         assert login(b, spread, BENCH_PASSWORD) == 429, f"B counted only its own 2; {see}"
 
         # The counts live in Redis, under this test's prefix.
-        client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
-        with client:
-            assert any(client.scan_iter(f"*{prefix}*")), f"no limiter key with {prefix}; {see}"
+        assert any(client.scan_iter(f"*{prefix}*")), f"no limiter key with {prefix}; {see}"

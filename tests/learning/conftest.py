@@ -1,17 +1,15 @@
 """Fixtures for tests that build extra apps (production settings, another environment).
 
-`create_app` binds the module-level extensions to the new app, and two of them keep per-app
-state on the extension object itself: the rate limiter its storage, flask-smorest its spec.
-`extensions_restored()` puts that state back, so the session's `app` fixture goes on working
-with its own memory storage even after a test built an app with Redis configured.
+`create_app` binds the module-level extensions to the new app, and some keep per-app state on
+the extension object itself: the rate limiter its storage, flask-smorest its spec, the cache its
+backend. `extensions_restored()` (tests/conftest.py) puts that state back, so the session's `app`
+fixture goes on working with its own memory storage even after a test built an app with Redis.
 """
-
-from contextlib import contextmanager
 
 import pytest
 
 from learning import create_app
-from learning.extensions import api, limiter
+from tests.conftest import extensions_restored
 
 # Every variable create_app reads; tests start from none of them set.
 APP_ENV_VARS = (
@@ -21,17 +19,6 @@ APP_ENV_VARS = (
     "REMINDER_COOLDOWN_MINUTES", "RATELIMIT_KEY_PREFIX",
 )
 GOOD_SECRET_KEY = "3f9c2a7be1d04c6f8a5e9b21d7c4f0a6"
-
-
-@contextmanager
-def extensions_restored():
-    saved = {ext: dict(vars(ext)) for ext in (limiter, api)}
-    try:
-        yield
-    finally:
-        for ext, state in saved.items():
-            vars(ext).clear()
-            vars(ext).update(state)
 
 
 @pytest.fixture

@@ -6,37 +6,15 @@ being guessed at. Needs the Redis on 127.0.0.1:6379 (required in CI, skipped els
 absent); every key this test writes carries its own prefix and is deleted afterwards.
 """
 
-import os
-import uuid
-
-import pytest
-import redis
-
-from tests.conftest import PASSWORD, login
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from tests.conftest import PASSWORD, REDIS_URL, login
 
 
-@pytest.fixture
-def redis_storage():
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        if os.environ.get("CI", "").lower() == "true":
-            raise
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    prefix = f"studyhall-test-{uuid.uuid4().hex[:8]}"
-    yield prefix
-    for key in client.scan_iter(f"*{prefix}*"):
-        client.delete(key)
-
-
-def test_login_limit_holds_across_two_app_processes(app, build_app, org, redis_storage):
+def test_login_limit_holds_across_two_app_processes(app, build_app, org, redis_prefix):
+    prefix, _client = redis_prefix
     settings = {
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "RATELIMIT_STORAGE_URI": REDIS_URL,
-        "RATELIMIT_KEY_PREFIX": redis_storage,
+        "RATELIMIT_KEY_PREFIX": prefix,
         "LOGIN_LIMIT_PER_ACCOUNT": "3 per 15 minutes",
     }
     worker_one = build_app(env="testing", config=settings)

@@ -9,24 +9,19 @@ prefix and are deleted afterwards.
 """
 
 import logging
-import os
 import socket
-import uuid
-from contextlib import contextmanager
 
 import pytest
-import redis
 
 from learning import create_app
 from learning.config import Config, cache_settings, environment_settings
-from learning.extensions import api, cache, db, limiter
+from learning.extensions import cache, db
 from quizzes.attempts.services import save_answers, start_attempt, submit
 from quizzes.models import Attempt, Quiz
 from quizzes.reports import services
-from tests.conftest import login, post_form
+from tests.conftest import REDIS_URL, extensions_restored, login, post_form
 from tests.quizzes.conftest import RIGHT
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 WRONG = {"1": {"option": "o2"}, "2": {"options": ["o3"]}, "3": {"value": False},
          "4": {"text": "错"}, "5": {"text": "1"},
          "6": {"pairs": {"p1": "1921", "p2": "1922", "p3": "1919"}}}
@@ -53,22 +48,10 @@ def computations(monkeypatch):
     return calls
 
 
-@contextmanager
-def _extensions_restored():
-    # create_app binds the module-level extensions to the new app; put the session app's back.
-    saved = {ext: dict(vars(ext)) for ext in (limiter, api, cache)}
-    try:
-        yield
-    finally:
-        for ext, state in saved.items():
-            vars(ext).clear()
-            vars(ext).update(state)
-
-
 @pytest.fixture
 def worker(app):
     """Factory: another app instance (another worker) on the same database, with `settings`."""
-    with _extensions_restored():
+    with extensions_restored():
         def make(**settings):
             return create_app(env="testing", config={
                 "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -237,22 +220,6 @@ def test_a_redis_that_is_down_still_serves_the_page(app, worker, org, make_quiz,
         assert figures(client, quiz.id)["summary"]["count"] == 1
     assert len(computations) == 3  # nothing cached, each request computed
     assert "cache read failed" in caplog.text and "ConnectionError" in caplog.text
-
-
-@pytest.fixture
-def redis_prefix():
-    """A key prefix of this test's own in the Redis on 127.0.0.1, deleted afterwards."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        if os.environ.get("CI", "").lower() == "true":
-            raise
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    prefix = f"studyhall-test-{uuid.uuid4().hex[:8]}"
-    yield prefix, client
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
 
 
 def test_two_app_instances_share_the_cache(app, worker, org, make_quiz, computations,
