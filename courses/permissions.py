@@ -60,12 +60,12 @@ def assigned_module_ids(user, course_id: int) -> frozenset:
     """The modules of `course_id` assigned to `user`; None among them means the whole course,
     an empty set that nothing of it is. One query per user and course per request (the module
     page asks the view, the discussion card and the previous/next links)."""
-    cache = g.setdefault("_assigned_modules", {}) if has_request_context() else {}
+    memo = g.setdefault("_assigned_modules", {}) if has_request_context() else {}
     key = (user.id, course_id)
-    if key not in cache:
-        cache[key] = frozenset(db.session.scalars(
+    if key not in memo:
+        memo[key] = frozenset(db.session.scalars(
             _assigned_modules_select(), {"user_id": user.id, "course_id": course_id}))
-    return cache[key]
+    return memo[key]
 
 
 def forget_assignments() -> None:

@@ -21,13 +21,11 @@ rate-limited per user by DISCUSSION_POST_LIMIT.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from babel.dates import get_date_format, get_datetime_format, get_time_format, parse_pattern
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
@@ -43,6 +41,7 @@ from courses.models import Module
 from courses.permissions import can_view_module
 from learning.accounts.forms import ConfirmForm
 from learning.extensions import db
+from learning.i18n import short_datetime
 from learning.markup import stored_html
 from learning.orgs.models import Membership, OrgUnit
 from learning.permissions import require, require_role, scope_unit_ids
@@ -300,34 +299,6 @@ def _posts_count_select():
     return select(func.count()).select_from(Post).where(Post.thread_id == bindparam("thread_id"))
 
 
-class _ShortTimes:
-    """`|datetimeformat('short')` for the many times of a page, the same Babel formatting with
-    the lookups done once. Flask-Babel finds the locale, time zone and format again for each
-    value and Babel the patterns (about 80 µs a time, on each of a page's 30 posts); a thread's
-    posts also share days, so each day's date text is made once."""
-
-    def __init__(self):
-        self.locale, self.zone = get_locale(), get_timezone()
-        # What babel.dates.format_datetime(value, "short", tzinfo, locale) puts together.
-        self.glue = get_datetime_format("short", self.locale).replace("'", "")
-        self.time_pattern = parse_pattern(get_time_format("short", self.locale))
-        self.date_pattern = parse_pattern(get_date_format("short", self.locale))
-        self.days: dict = {}
-
-    def __call__(self, value: datetime) -> str:
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        local = value.astimezone(self.zone)
-        if hasattr(self.zone, "normalize"):  # pytz, as Babel does
-            local = self.zone.normalize(local)
-        day = local.date()
-        date_text = self.days.get(day)
-        if date_text is None:
-            date_text = self.days[day] = self.date_pattern.apply(day, self.locale)
-        time_text = self.time_pattern.apply(local.timetz(), self.locale, reference_date=day)
-        return self.glue.replace("{0}", time_text).replace("{1}", date_text)
-
-
 def _render_thread(thread: Thread, form: PostForm, *, page_number: int | None = None,
                    status: int = 200):
     user = current_user._get_current_object()  # the proxy costs a lookup on every use
@@ -359,7 +330,7 @@ def _render_thread(thread: Thread, form: PostForm, *, page_number: int | None = 
             revisions.setdefault(revision.post_id, []).append(revision)
     on_page = {p.id for p in posts}
     open_thread = not thread.locked or thread_moderator
-    links, when = _Links(thread, page.page), _ShortTimes()
+    links, when = _Links(thread, page.page), short_datetime
     views = [_PostView(p, user_id=user.id, names=names, moderates=p.id in moderates,
                        revisions=revisions.get(p.id, []), open_thread=open_thread,
                        can_post=can_post, on_page=on_page,

@@ -75,3 +75,22 @@ def test_templates_follow_a_locale_forced_in_the_middle_of_a_request(app, compil
         with force_locale("en"):
             assert render_template_string(template) == "Log in"
         assert render_template_string(template) == "登录"
+
+
+def test_the_datetimeformat_filter_reads_as_flask_babels_in_every_locale(app, compiled):
+    """Templates' |datetimeformat('short') is learning/i18n.py's cheaper one; other formats go
+    to Flask-Babel. Both read as Flask-Babel's, also after force_locale() switches language."""
+    from datetime import UTC, datetime
+
+    import flask_babel
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    when = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)
+    template = "{{ when|datetimeformat('short') }} | {{ when|datetimeformat('yyyy-MM-dd HH:mm') }}"
+    with app.test_request_context("/"):
+        for locale in ("zh_CN", "en", "zh_CN"):
+            with force_locale(locale):
+                assert render_template_string(template, when=when) == (
+                    f"{flask_babel.format_datetime(when, 'short')} | "
+                    f"{flask_babel.format_datetime(when, 'yyyy-MM-dd HH:mm')}")

@@ -512,15 +512,16 @@ def test_thread_page_links_of_each_post(app, client, world):
 @pytest.mark.parametrize("zone_name", ["Asia/Shanghai", "Europe/Berlin", "America/New_York"])
 @pytest.mark.parametrize("locale_name", ["en", "zh_Hans_CN"])
 def test_post_times_read_as_datetimeformat_short_does(app, zone_name, locale_name, monkeypatch):
-    """The thread page formats its posts' times itself (the lookups once per page); the text
-    is what `|datetimeformat('short')` gives, across days, noon and midnight and the changes
-    to and from summer time."""
+    """Short times are formatted with the lookups done once per request (learning/i18n.py:
+    every template's `|datetimeformat('short')` and the thread's posts); the text is what
+    Flask-Babel's filter gives, across days, noon and midnight and the changes to and from
+    summer time."""
     import flask_babel
     import pytz
     from babel import Locale
     from babel.dates import format_datetime
 
-    from courses.discussions import views
+    from learning import i18n
 
     zone, locale = pytz.timezone(zone_name), Locale.parse(locale_name)
     start = datetime(2024, 1, 1, 0, 7, 30, tzinfo=UTC)
@@ -530,9 +531,9 @@ def test_post_times_read_as_datetimeformat_short_does(app, zone_name, locale_nam
               datetime(2024, 11, 3, 5, 30, tzinfo=UTC), datetime(2024, 6, 1, 12, 0)]  # naive
     with app.test_request_context():
         expected = [flask_babel.format_datetime(t, "short") for t in times[:50]]
-        assert [views._ShortTimes()(t) for t in times[:50]] == expected  # the app's own
-        monkeypatch.setattr(views, "get_timezone", lambda: zone)
-        monkeypatch.setattr(views, "get_locale", lambda: locale)
-        short = views._ShortTimes()
+        assert [i18n.short_datetime(t) for t in times[:50]] == expected  # the app's own
+        monkeypatch.setattr(i18n, "get_timezone", lambda: zone)
+        monkeypatch.setattr(i18n, "get_locale", lambda: locale)
+        short = i18n.ShortTimes()
         assert [short(t) for t in times] == [
             format_datetime(t, "short", tzinfo=zone, locale=locale) for t in times]
