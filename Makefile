@@ -44,7 +44,13 @@ run: install
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 
-test: dev-install
+# axe-core for the browser tests' accessibility checks (package.json; nothing served to users).
+# Without npm (outside CI) the browser tests skip and say so.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm is missing: the browser tests will skip (CI requires them)"; fi
+
+test: dev-install node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -63,5 +69,5 @@ bench: install
 		$(BIN)/python bench/load.py --database-url $(BENCH_PG) $(BENCH_ARGS); exit $$((sqlite | $$?))
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules test-artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
