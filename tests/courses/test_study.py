@@ -245,6 +245,8 @@ def test_my_study_lists_current_and_past_with_statuses(
     assert page.index("Current study") < page.index("进行中专题") < page.index("Past study")
     assert page.index("Past study") < page.index("逾期专题")
     assert 'value="1"' in page and "<progress" in page
+    # The link holds the title alone: white space inside it would be underlined.
+    assert re.search(r'<a href="/study/modules/\d+">进行中专题</a>', page)
     home = client.get("/").get_data(as_text=True)  # the start page shows 「我的学习」 too
     assert "进行中专题" in home and "测试团委/第一团支部/第一学习小组" in home
 

@@ -110,3 +110,13 @@ def _widest(page) -> list[str]:
           .slice(0, 5).map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : '')
                                + ' ' + Math.round(el.getBoundingClientRect().right) + 'px');
     }""")
+
+
+def nav_to(page, name: str) -> None:
+    """Follow the main navigation's link `name`, opening the menu first where it is folded
+    away (on a phone), as a person would."""
+    menu = page.get_by_role("navigation", name="主导航")
+    toggler = menu.get_by_role("button", name="菜单")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+    menu.get_by_role("link", name=name, exact=True).click()
