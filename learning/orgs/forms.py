@@ -14,7 +14,7 @@ KIND_CHOICES = [
 
 
 class UnitForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=64)])
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
     parent_id = SelectField(_l("Parent unit"), coerce=int)
     position = IntegerField(_l("Order among siblings"), default=0,

@@ -96,7 +96,7 @@ def _percent(value: float | None) -> float:
 
 
 class BankForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+    name = StringField(_l("Bank name"), validators=[DataRequired(), Length(max=200)],
                        filters=[lambda value: value.strip() if value else value])
     description = TextAreaField(_l("Description"), render_kw={"rows": 3},
                                 validators=[Optional(), Length(max=2000)])

@@ -268,7 +268,7 @@ def _bank_page(bank: QuestionBank, category_form: CategoryForm | None = None):
 
     if category_form is None:
         category_form = CategoryForm()
-        category_form.parent.choices = _category_choices(categories, _("(top level)"))
+        category_form.parent.choices = _category_choices(categories, _("(top level category)"))
     filters = {key: value for key, value in chosen.items() if value}
     return render_template(
         "quizzes/banks/bank.html", bank=bank, rows=_category_rows(categories, counts),
@@ -293,7 +293,7 @@ def category_new(bank_id: int):
     bank = db.get_or_404(QuestionBank, bank_id)
     categories = _categories(bank)
     form = CategoryForm()
-    form.parent.choices = _category_choices(categories, _("(top level)"))
+    form.parent.choices = _category_choices(categories, _("(top level category)"))
     if form.validate_on_submit():
         parent = next((c for c in categories if c.id == form.parent.data), None)
         path = (parent.path + CATEGORY_SEPARATOR if parent else "") + form.name.data

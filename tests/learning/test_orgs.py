@@ -85,6 +85,13 @@ def test_admin_creates_a_tree_through_the_form(app, client, org):
         assert name in index
 
 
+def test_the_unit_form_asks_for_the_unit_name(client, org):
+    # "Name" reads 姓名 (a person's name) in Chinese, which the unit form is not asking for.
+    as_admin(client)
+    page = client.get("/admin/units/new").get_data(as_text=True)
+    assert re.search(r'<label[^>]*for="name"[^>]*>\s*Unit name', page)
+
+
 def test_create_refuses_a_duplicate_sibling_name_but_not_a_cousin(app, client, org):
     as_admin(client)
     before = unit_rows(app)

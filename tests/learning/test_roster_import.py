@@ -363,8 +363,9 @@ def apply_staged(client, token: str):
 
 
 def credentials_on_page(response) -> list[tuple[str, str, str, str]]:
-    return re.findall(r'<tr><td>([^<]+)</td><td>([^<]+)</td><td class="text-break">([^<]+)'
-                      r'</td><td class="password-cell">([^<]+)</td></tr>', page_text(response))
+    return re.findall(r'<tr><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td><td class="text-break">'
+                      r'([^<]+)</td><td class="password-cell">([^<]+)</td></tr>',
+                      page_text(response))
 
 
 def test_upload_with_errors_lists_every_bad_row_and_offers_no_import(app, client, org):

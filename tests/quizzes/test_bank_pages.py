@@ -108,6 +108,15 @@ def test_admin_creates_renames_and_deletes_a_bank(app, client, org):
     assert {"bank.create", "bank.update", "bank.delete"} <= actions
 
 
+def test_the_bank_forms_name_a_bank_and_a_category_not_a_person(app, client, org):
+    # "Name" reads 姓名 (a person's name) in Chinese; the bank form asked for the bank's 姓名.
+    bank_id = make_bank(app)
+    admin_client(client, org)
+    index = page_text(client.get("/admin/banks/"))
+    assert re.search(r'<label[^>]*for="name"[^>]*>\s*Bank name', index)
+    assert "(top level category)" in page_text(client.get(f"/admin/banks/{bank_id}"))
+
+
 # --- categories --------------------------------------------------------------------------------
 
 
