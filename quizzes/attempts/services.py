@@ -19,13 +19,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from courses import progress
 from courses.models import Module
@@ -123,46 +125,74 @@ def start_attempt(quiz: Quiz, user_id: int, number: int | None = None) -> Attemp
             return existing
     if not is_open(quiz):
         raise AttemptError(_("This quiz is not open now."))
-    slots = draw_slots(quiz)
+    slots = _drawn(quiz)
     if not slots:
         raise AttemptError(_("This quiz has no questions yet."))
     started = now()
     deadline = _deadline(quiz, started)
-    max_score = sum(slot.mark for slot in slots if slot.qtype != DESCRIPTION)
+    max_score = sum(slot["mark"] for slot in slots if slot["qtype"] != DESCRIPTION)
     while True:
-        next_number = attempts_used(quiz.id, user_id) + 1
+        # The member's attempts so far, in one read: the next number, and the open ones that
+        # the new attempt closes. Numbers below the one found free were all committed before
+        # this read (that is how it was found free), so every open one is in it, even after a
+        # race; closing one that a submit just finished does nothing (finish() is guarded).
+        earlier = db.session.execute(_earlier_attempts_select(),
+                                     {"quiz_id": quiz.id, "user_id": user_id}).all()
+        next_number = max((row.number for row in earlier), default=0) + 1
         if quiz.attempts_allowed and next_number > quiz.attempts_allowed:
             raise AttemptError(_("You have used all %(count)d attempts allowed at this quiz.",
                                  count=quiz.attempts_allowed))
-        inserted = db.session.execute(_insert_attempt().values(
-            quiz_id=quiz.id, user_id=user_id, number=next_number, state=IN_PROGRESS,
-            started_at=started, deadline_at=deadline, max_score=max_score, needs_grading=False,
-        ).on_conflict_do_nothing(index_elements=["quiz_id", "user_id", "number"])
-            .returning(Attempt.id)).scalar()
-        if inserted is not None:
+        values = {"quiz_id": quiz.id, "user_id": user_id, "number": next_number,
+                  "state": IN_PROGRESS, "started_at": started, "deadline_at": deadline,
+                  "max_score": max_score, "needs_grading": False}
+        attempt_id = db.session.scalar(_insert_attempt_statement(), values)
+        if attempt_id is not None:
             break
         if number is not None and next_number == number:  # a double tap won the race
             return _attempt_by_number(quiz.id, user_id, number)
-    attempt = _attempt_by_number(quiz.id, user_id, next_number)
-    # The newest attempt closes older open ones. Its number was taken after they were committed
-    # (that is how it was found free), so they are all visible here, even after a race.
-    for older in db.session.scalars(select(Attempt).where(
-            Attempt.quiz_id == quiz.id, Attempt.user_id == user_id,
-            Attempt.state == IN_PROGRESS, Attempt.number < next_number)):
-        finish(older)
-    # One multi-row INSERT (the ORM would insert slot by slot to read back each id).
-    db.session.execute(insert(AttemptSlot), [
-        {"attempt_id": attempt.id, "position": position, "question_id": slot.question_id,
-         "qtype": slot.qtype, "mark": slot.mark, "snapshot": slot.snapshot,
-         "option_order": slot.option_order, "state": slot.state, "detail": slot.detail}
+    attempt = _persistent(Attempt, id=attempt_id, finished_at=None, saved_at=None, score=None,
+                          percent=None, passed=None, **values)
+    for row in earlier:
+        if row.state == IN_PROGRESS:
+            finish(db.session.get(Attempt, row.id))
+    # One multi-row INSERT through the table (no ORM bulk bookkeeping, no ids read back).
+    db.session.execute(insert(AttemptSlot.__table__), [
+        {**slot, "attempt_id": attempt.id, "position": position}
         for position, slot in enumerate(slots, start=1)])
-    db.session.expire(attempt, ["slots"])
     return attempt
 
 
-def _insert_attempt():
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Attempt)
+@cache
+def _earlier_attempts_select():
+    """Number, state and id of a member's attempts at a quiz (bind parameters `quiz_id`,
+    `user_id`). Statements used on every request are built once per process: building one
+    and computing its cache key costs more than running it."""
+    return select(Attempt.id, Attempt.number, Attempt.state).where(
+        Attempt.quiz_id == bindparam("quiz_id"), Attempt.user_id == bindparam("user_id"))
+
+
+def _insert_attempt_statement():
+    return _insert_attempt_for(db.session.get_bind().dialect.name)
+
+
+@cache
+def _insert_attempt_for(dialect: str):
+    """INSERT of a new attempt that does nothing when its number is taken, returning its id
+    (None on a conflict). Through the table: an ORM INSERT returning the object costs more
+    than all the rest of a start."""
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (upsert(Attempt.__table__)
+            .on_conflict_do_nothing(index_elements=["quiz_id", "user_id", "number"])
+            .returning(Attempt.__table__.c.id))
+
+
+def _persistent(model, **columns):
+    """The object of a row this transaction has just written with all of these `columns`:
+    put in the session as loaded, without reading the row back."""
+    obj = model(**columns)
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return obj
 
 
 def _attempt_by_number(quiz_id: int, user_id: int, number: int) -> Attempt | None:
@@ -183,12 +213,17 @@ def draw_slots(quiz: Quiz, rng: random.Random | None = None) -> list[AttemptSlot
     Fixed quizzes take their questions in order (shuffled if asked); random quizzes draw
     `count` distinct questions from each category, never the same question twice.
     """
+    return [AttemptSlot(**slot) for slot in _drawn(quiz, rng)]
+
+
+def _drawn(quiz: Quiz, rng: random.Random | None = None) -> list[dict[str, Any]]:
+    """draw_slots as the column values of each slot (what start_attempt inserts)."""
     rng = rng or random.SystemRandom()
-    chosen: list[tuple[Question, float]] = []
+    chosen: list[tuple[Any, float]] = []
     if quiz.selection == "fixed":
-        chosen = [(link.question, link.mark) for link in db.session.scalars(
-            select(QuizQuestion).where(QuizQuestion.quiz_id == quiz.id)
-            .order_by(QuizQuestion.position).options(joinedload(QuizQuestion.question)))]
+        # Only the columns a slot freezes, as rows: ORM questions would cost more than the query.
+        chosen = [(row, row.mark) for row in db.session.execute(
+            _fixed_questions_select(), {"quiz_id": quiz.id})]
     else:
         taken: set[int] = set()
         for draw in quiz.draws:
@@ -207,7 +242,18 @@ def draw_slots(quiz: Quiz, rng: random.Random | None = None) -> list[AttemptSlot
     return [_freeze(question, mark, quiz.shuffle_options, rng) for question, mark in chosen]
 
 
-def _freeze(question: Question, mark: float, shuffle: bool, rng: random.Random) -> AttemptSlot:
+@cache
+def _fixed_questions_select():
+    """A fixed quiz's questions in order, with what a slot freezes (bind parameter `quiz_id`)."""
+    return (select(Question.id, Question.qtype, Question.name, Question.stem_html,
+                   Question.general_feedback_html, Question.data, QuizQuestion.mark)
+            .join(QuizQuestion, QuizQuestion.question_id == Question.id)
+            .where(QuizQuestion.quiz_id == bindparam("quiz_id"))
+            .order_by(QuizQuestion.position))
+
+
+def _freeze(question, mark: float, shuffle: bool, rng: random.Random) -> dict[str, Any]:
+    """One slot's frozen columns from a question (a Question or a row with its columns)."""
     data = question.data or {}
     snapshot: dict[str, Any] = {
         "name": question.name, "stem_html": question.stem_html,
@@ -224,9 +270,9 @@ def _freeze(question: Question, mark: float, shuffle: bool, rng: random.Random) 
                          | set(data.get("distractors", [])))
         rng.shuffle(choices)  # as Moodle: matching choices are always shuffled
         snapshot["choices"] = choices
-    return AttemptSlot(question_id=question.id, qtype=question.qtype, mark=mark,
-                       snapshot=snapshot, option_order=order, state=grading.UNANSWERED,
-                       detail={})
+    return {"question_id": question.id, "qtype": question.qtype, "mark": mark,
+            "snapshot": snapshot, "option_order": order, "state": grading.UNANSWERED,
+            "detail": {}}
 
 
 # --- What a member may see while answering ------------------------------------------------------
@@ -254,14 +300,33 @@ def public_slot(slot: AttemptSlot) -> dict[str, Any]:
 # --- Saving -------------------------------------------------------------------------------------
 
 
-def save_answers(attempt: Attempt, answers: dict[Any, Any]) -> int:
+def answer_slots(attempt: Attempt) -> list:
+    """The attempt's slots as saving and grading need them: the loaded objects when the
+    attempt has them, else rows (id, position, qtype, mark, snapshot, option_order, response)
+    in position order, read by one prebuilt query: loading ten slot objects costs more than
+    the rest of a save. Writes through rows keep no objects in step; none are loaded."""
+    if "slots" in attempt.__dict__:
+        return attempt.slots
+    return db.session.execute(_answer_slots_select(), {"attempt_id": attempt.id}).all()
+
+
+@cache
+def _answer_slots_select():
+    return (select(AttemptSlot.id, AttemptSlot.position, AttemptSlot.qtype, AttemptSlot.mark,
+                   AttemptSlot.snapshot, AttemptSlot.option_order, AttemptSlot.response)
+            .where(AttemptSlot.attempt_id == bindparam("attempt_id"))
+            .order_by(AttemptSlot.position))
+
+
+def save_answers(attempt: Attempt, answers: dict[Any, Any], slots: list | None = None) -> int:
     """Store responses `{slot number: response}` of an open attempt; returns how many.
 
     Every answer is checked before any is stored (all or nothing). Raises AnswerError naming
     the slot for a slot outside the attempt or a response that does not fit its question, and
-    AttemptError when the attempt is finished or past its deadline and grace.
+    AttemptError when the attempt is finished or past its deadline and grace. `slots` are the
+    attempt's answer_slots() when the caller has them already.
     """
-    by_position = {slot.position: slot for slot in attempt.slots}
+    by_position = {slot.position: slot for slot in slots or answer_slots(attempt)}
     cleaned: list[tuple[AttemptSlot, dict]] = []
     for key, response in answers.items():
         try:
@@ -273,10 +338,8 @@ def save_answers(attempt: Attempt, answers: dict[Any, Any]) -> int:
     at = now()
     if not _claim(attempt, at, finishing=False):
         raise AttemptError(_("This attempt is finished; no more answers can be saved."))
-    for slot, response in cleaned:
-        slot.response = response
-        slot.saved_at = at
-    db.session.flush()
+    _write(AttemptSlot, [(slot, {"response": response, "saved_at": at})
+                         for slot, response in cleaned])
     return len(cleaned)
 
 
@@ -294,34 +357,39 @@ def clean_response(slot: AttemptSlot, response: Any) -> dict | None:
     data = slot.snapshot.get("data", {})
     option_ids = {option["id"] for option in data.get("options", [])}
     qtype = slot.qtype
-    bad = AnswerError(_("Answer %(slot)s does not fit its question.", slot=where), where)
     if qtype == SINGLE:
         if response.get("option") not in option_ids:
-            raise bad
+            raise _misfit(where)
         return {"option": response["option"]}
     if qtype == MULTIPLE:
         chosen = response.get("options")
         if not isinstance(chosen, list) or not set(chosen) <= option_ids:
-            raise bad
+            raise _misfit(where)
         return {"options": sorted(set(chosen))}
     if qtype == "truefalse":
         if not isinstance(response.get("value"), bool):
-            raise bad
+            raise _misfit(where)
         return {"value": response["value"]}
     if qtype in ("shortanswer", "numerical", "essay"):
         text = response.get("text")
         limit = 20000 if qtype == "essay" else 500
         if not isinstance(text, str) or len(text) > limit:
-            raise bad
+            raise _misfit(where)
         return {"text": text}
     if qtype == MATCHING:
         pairs = response.get("pairs")
         choices = set(slot.snapshot.get("choices", []))
         if not isinstance(pairs, dict) or not set(pairs) <= set(slot.option_order) or any(
                 value not in choices for value in pairs.values() if value != ""):
-            raise bad
+            raise _misfit(where)
         return {"pairs": {key: value for key, value in pairs.items() if value != ""}}
-    raise bad  # description: nothing to answer
+    raise _misfit(where)  # description: nothing to answer
+
+
+def _misfit(where: str) -> AnswerError:
+    # Made only when raised: translating the message for every answer of every save costs
+    # more than checking the answers.
+    return AnswerError(_("Answer %(slot)s does not fit its question.", slot=where), where)
 
 
 def _claim(attempt: Attempt, at: datetime, *, finishing: bool) -> bool:
@@ -329,15 +397,52 @@ def _claim(attempt: Attempt, at: datetime, *, finishing: bool) -> bool:
 
     The guarded UPDATE is the serialisation point between saves and submits of one attempt.
     """
-    guard = [Attempt.id == attempt.id, Attempt.state == IN_PROGRESS]
-    if not finishing and attempt.deadline_at is not None:
-        guard.append(Attempt.deadline_at >= at - grace())
+    timed = not finishing and attempt.deadline_at is not None
     values = {"state": FINISHED, "finished_at": at} if finishing else {"saved_at": at}
-    result = db.session.execute(update(Attempt).where(*guard).values(**values)
-                                .execution_options(synchronize_session=False))
+    params = {"attempt_id": attempt.id, "at_finished" if finishing else "at_saved": at}
+    if timed:
+        params["earliest_deadline"] = at - grace()
+    if db.session.execute(_claim_statement(finishing, timed), params).rowcount == 1:
+        # The row is what the guard and the values say: no need to read it back.
+        set_committed_value(attempt, "state", values.get("state", IN_PROGRESS))
+        for key, value in values.items():
+            set_committed_value(attempt, key, value)
+        return True
     # Only the row's own columns: a plain refresh would cascade to every slot, one by one.
     db.session.refresh(attempt, ["state", "finished_at", "saved_at"])
-    return result.rowcount == 1
+    return False
+
+
+@cache
+def _claim_statement(finishing: bool, timed: bool):
+    """The guarded UPDATE of _claim (bind parameters `attempt_id`, the values, and for a
+    timed save `earliest_deadline`)."""
+    table = Attempt.__table__
+    guard = [table.c.id == bindparam("attempt_id"), table.c.state == IN_PROGRESS]
+    if timed:
+        guard.append(table.c.deadline_at >= bindparam("earliest_deadline"))
+    values = {"state": FINISHED, "finished_at": bindparam("at_finished")} if finishing \
+        else {"saved_at": bindparam("at_saved")}
+    return update(table).where(*guard).values(**values)
+
+
+def _write(model, changes: list[tuple[Any, dict[str, Any]]]) -> None:
+    """UPDATE loaded rows of `model` by id, in one executemany, and keep the loaded objects in
+    step with what was written (what the ORM's flush would do, at a fraction of its cost)."""
+    if not changes:
+        return
+    db.session.execute(_update_by_id(model.__table__),
+                       [{"row_id": obj.id, **values} for obj, values in changes])
+    for obj, values in changes:
+        if isinstance(obj, model):  # rows (answer_slots) have no state to keep
+            for key, value in values.items():
+                set_committed_value(obj, key, value)
+
+
+@cache
+def _update_by_id(table):
+    """UPDATE of one row by id; the SET clause is whatever columns the parameters name."""
+    return update(table).where(table.c.id == bindparam("row_id"))
 
 
 # --- Finishing ----------------------------------------------------------------------------------
@@ -367,10 +472,16 @@ def finish(attempt: Attempt) -> bool:
         at = min(at, attempt.deadline_at + grace())
     if not _claim(attempt, at, finishing=True):
         return False
-    for slot in attempt.slots:
+    # Read after the claim: every save acknowledged before it is in what is graded.
+    slots = answer_slots(attempt)
+    graded = []
+    for slot in slots:
         result = grading.grade(slot.qtype, slot.snapshot.get("data", {}), slot.response)
-        slot.fraction, slot.state, slot.detail = result.fraction, result.state, result.detail
-    update_totals(attempt)
+        graded.append((slot, {"fraction": result.fraction, "state": result.state,
+                              "detail": result.detail}))
+    _write(AttemptSlot, graded)
+    _store_totals(attempt, [(slot.qtype, values["fraction"], slot.mark)
+                            for slot, values in graded])
     return True
 
 
@@ -397,32 +508,45 @@ def close_overdue() -> int:
 def update_totals(attempt: Attempt) -> None:
     """Score, percentage and pass of a finished attempt from its slots; completes the module
     when the member's quiz grade reaches the pass mark."""
-    quiz = attempt.quiz  # loaded before any column changes: one UPDATE of the attempt, not two
-    marked = [slot for slot in attempt.slots if slot.qtype != DESCRIPTION]
-    attempt.needs_grading = any(slot.fraction is None for slot in marked)
-    attempt.score = round(sum(grading.score(slot.fraction, slot.mark) or 0.0
-                              for slot in marked), 2)
-    attempt.max_score = round(sum(slot.mark for slot in marked), 2)
-    if attempt.needs_grading:
-        attempt.percent = attempt.passed = None
-    else:
-        attempt.percent = round(100.0 * attempt.score / attempt.max_score, 2) \
-            if attempt.max_score else 100.0
-        attempt.passed = attempt.percent >= quiz.pass_mark - _EPSILON
-    db.session.flush()
-    _complete_module_if_passed(attempt)
+    _store_totals(attempt, [(slot.qtype, slot.fraction, slot.mark) for slot in attempt.slots])
 
 
-def _complete_module_if_passed(attempt: Attempt) -> None:
-    quiz = attempt.quiz
-    if quiz.module_id is None:
+def _store_totals(attempt: Attempt, slots: list[tuple[str, float | None, float]]) -> None:
+    """update_totals from each slot's (qtype, fraction, mark)."""
+    rules = db.session.execute(_quiz_rules_select(), {"quiz_id": attempt.quiz_id}).one()
+    marked = [(fraction, mark) for qtype, fraction, mark in slots if qtype != DESCRIPTION]
+    totals: dict[str, Any] = {
+        "needs_grading": any(fraction is None for fraction, _mark in marked),
+        "score": round(sum(grading.score(fraction, mark) or 0.0 for fraction, mark in marked), 2),
+        "max_score": round(sum(mark for _fraction, mark in marked), 2),
+        "percent": None, "passed": None,
+    }
+    if not totals["needs_grading"]:
+        totals["percent"] = round(100.0 * totals["score"] / totals["max_score"], 2) \
+            if totals["max_score"] else 100.0
+        totals["passed"] = totals["percent"] >= rules.pass_mark - _EPSILON
+    _write(Attempt, [(attempt, totals)])
+    _complete_module_if_passed(attempt, rules)
+
+
+@cache
+def _quiz_rules_select():
+    """What grading needs of a quiz and its module, in one row (bind parameter `quiz_id`):
+    id, pass_mark and grading_method (what member_grade reads), module_id, completion_rule."""
+    return (select(Quiz.id, Quiz.pass_mark, Quiz.grading_method, Quiz.module_id,
+                   Module.completion_rule)
+            .outerjoin(Module, Module.id == Quiz.module_id)
+            .where(Quiz.id == bindparam("quiz_id")))
+
+
+def _complete_module_if_passed(attempt: Attempt, rules) -> None:
+    if rules.module_id is None or rules.completion_rule != "quiz":
         return
-    module = db.session.get(Module, quiz.module_id)
-    if module is None or module.completion_rule != "quiz":
+    # With "highest", a passed attempt passes the quiz whatever the others scored.
+    if not (rules.grading_method == "highest" and attempt.passed) \
+            and not member_grade(rules, attempt.user_id).passed:
         return
-    result = member_grade(quiz, attempt.user_id)
-    if result.passed:
-        progress.complete(attempt.user_id, module.id, "quiz", at=attempt.finished_at)
+    progress.complete(attempt.user_id, rules.module_id, "quiz", at=attempt.finished_at)
 
 
 # --- Grades -------------------------------------------------------------------------------------
@@ -439,14 +563,23 @@ class MemberGrade:
 
 
 def member_grade(quiz: Quiz, user_id: int) -> MemberGrade:
-    rows = db.session.execute(select(Attempt.percent, Attempt.needs_grading).where(
-        Attempt.quiz_id == quiz.id, Attempt.user_id == user_id, Attempt.state == FINISHED)
-        .order_by(Attempt.number)).all()
+    """The member's grade at `quiz` (anything with its id, grading_method and pass_mark)."""
+    rows = db.session.execute(_finished_scores_select(),
+                              {"quiz_id": quiz.id, "user_id": user_id}).all()
     scores = [row.percent for row in rows if row.percent is not None]
     percent = grading.combine_attempts(scores, quiz.grading_method)
     passed = percent is not None and percent >= quiz.pass_mark - _EPSILON
     return MemberGrade(None if percent is None else round(percent, 2), passed, len(rows),
                        sum(1 for row in rows if row.needs_grading))
+
+
+@cache
+def _finished_scores_select():
+    """Percent and needs_grading of a member's finished attempts at a quiz, in order."""
+    return (select(Attempt.percent, Attempt.needs_grading)
+            .where(Attempt.quiz_id == bindparam("quiz_id"),
+                   Attempt.user_id == bindparam("user_id"), Attempt.state == FINISHED)
+            .order_by(Attempt.number))
 
 
 def grade_by_hand(slot: AttemptSlot, fraction: float, comment: str, grader_id: int) -> None:

@@ -17,6 +17,7 @@ no fraction, feedback or right answer reaches the HTML. Every time comes from
 from __future__ import annotations
 
 import math
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,9 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from courses.models import Module
+from courses.models import Course, Module
 from learning.accounts.models import User
 from learning.audit.services import record
 from learning.extensions import db
@@ -124,16 +125,34 @@ def is_answered(response: dict | None) -> bool:
 
 
 def _quiz_for_member(quiz_id: int) -> Quiz:
-    quiz = db.session.get(Quiz, quiz_id)
+    # The quiz with its module and course in one query: the permission check then finds them
+    # in the session instead of reading them again.
+    row = db.session.execute(_quiz_select(), {"quiz_id": quiz_id}).first()
+    quiz = row.Quiz if row else None
     require(quiz is not None and can_take_quiz(current_user, quiz))
     return quiz
 
 
+@cache
+def _quiz_select():
+    """A quiz (bind parameter `quiz_id`), its module and the module's course loaded with it.
+    Statements of every quiz request are built once per process: building one and computing
+    its cache key costs more than running it."""
+    return (select(Quiz, Module, Course).outerjoin(Module, Module.id == Quiz.module_id)
+            .outerjoin(Course, Course.id == Module.course_id)
+            .where(Quiz.id == bindparam("quiz_id")))
+
+
 def _own_attempt(attempt_id: int) -> Attempt:
     """Only the member who made an attempt answers it; to anyone else it does not exist."""
-    attempt = db.session.get(Attempt, attempt_id)
+    attempt = db.session.scalar(_attempt_select(), {"attempt_id": attempt_id})
     require(attempt is not None and attempt.user_id == current_user.id)
     return attempt
+
+
+@cache
+def _attempt_select():
+    return select(Attempt).where(Attempt.id == bindparam("attempt_id"))
 
 
 def _closed(attempt: Attempt):
@@ -313,9 +332,10 @@ def autosave(attempt_id: int):
     if attempt.state != IN_PROGRESS:
         # 200, not an error status: the request must commit the close it may just have made.
         return jsonify(saved=0, finished=True, seconds_left=0, redirect=result_url)
-    answers = responses_from_form(request.form, {s.position: s for s in attempt.slots})
+    slots = services.answer_slots(attempt)
+    answers = responses_from_form(request.form, {s.position: s for s in slots})
     try:
-        saved = services.save_answers(attempt, answers)
+        saved = services.save_answers(attempt, answers, slots)
     except AnswerError as error:
         return jsonify(saved=0, message=str(error), field=error.field), 422
     except AttemptError:

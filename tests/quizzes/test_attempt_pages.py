@@ -628,3 +628,60 @@ def test_grading_list_queries_do_not_grow_with_the_attempts(
         counts.append(len(statements))
         assert page.count("Grade</a>") == (1 if batch == 1 else 6)
     assert counts[0] == counts[1], counts
+
+
+def test_the_quiz_flow_runs_a_fixed_number_of_statements(
+        app, client, org, make_bank, assigned_quiz, query_counter):
+    """start -> autosave -> submit, as quiz.js and the load bench send them: each request's
+    statements are counted, and do not grow with the questions (built once, written in one
+    executemany each)."""
+    login(client, "member")
+    counts = []
+    for size in (6, 30):
+        bank = make_bank(f"题库{size}", gift=_bank_of(size))
+        quiz = assigned_quiz(layout="all", bank=bank, with_essay=True)
+        token = csrf_token(client)
+        with query_counter() as start:
+            response = client.post(f"/quizzes/{quiz.id}/start", data={"csrf_token": token})
+        attempt_id = int(re.search(r"/attempts/(\d+)$", response.location).group(1))
+        with query_counter() as save:
+            response = client.post(f"/attempts/{attempt_id}/autosave", data=_form(
+                token, range(1, 7), {1: {"q1": "o2"}}))  # one wrong answer, five cleared
+        assert response.json["saved"] == 6
+        with query_counter() as submit:
+            response = client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+        assert response.location.endswith(f"/attempts/{attempt_id}/review")
+        assert _attempt(app, attempt_id).state == "finished"
+        counts.append((len(start), len(save), len(submit)))
+    # start: user, quiz with module and course, led units, assignments, questions, earlier
+    # attempts, INSERT attempt, INSERT slots. autosave: user, attempt, slots, claim, UPDATE
+    # slots. submit: user, attempt, claim, slots, UPDATE slots, quiz rules, UPDATE totals,
+    # and (failed, so another attempt might pass) the member's grade.
+    assert counts == [(8, 5, 8), (8, 5, 8)], counts
+
+
+def test_a_passing_submit_completes_the_module_in_a_few_statements(
+        app, client, org, assigned_quiz, query_counter):
+    from courses.models import CourseProgress, Progress
+
+    login(client, "member")
+    quiz = assigned_quiz(layout="all")
+    token = csrf_token(client)
+    attempt_id = _start(client, quiz.id)
+    client.post(f"/attempts/{attempt_id}/autosave",
+                data=_form(token, range(1, 7), RIGHT_FORM))
+    with query_counter() as submit:
+        response = client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+    assert response.location.endswith(f"/attempts/{attempt_id}/review")
+    # The 7 statements of every submit, then the progress upsert and the rollup: its courses,
+    # its rows created or locked, recounted. No read of the member's grade: with "highest",
+    # a passed attempt passes the quiz.
+    assert len(submit) == 11, submit
+    with app.app_context():
+        row = db.session.scalar(select(Progress).where(
+            Progress.user_id == org.member.id, Progress.module_id == quiz.module_id))
+        assert row.completed_via == "quiz" and row.completed_at is not None
+        rollup = db.session.scalar(select(CourseProgress).where(
+            CourseProgress.user_id == org.member.id,
+            CourseProgress.course_id == quiz.course.id))
+        assert rollup.done == 1 and rollup.opened
