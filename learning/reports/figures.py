@@ -39,8 +39,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
+from functools import cache, lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from flask import g, has_request_context
+from sqlalchemy import Integer, String, and_, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from courses.discussions.models import Post, Thread
@@ -147,87 +150,142 @@ class QuizNotPassed:
 
 
 # --- the shared query ----------------------------------------------------------------------
+#
+# The statements are built once per process for each shape of query (see _Shape), with the
+# figures that vary (the assignment, its course or module, the due time, the unit's path) as
+# bind parameters: putting a report's statements together and computing their cache keys cost
+# more than running them (as courses/permissions.py and courses/study/services.py do too).
 
 
-def _module_ids(assignment: Assignment):
-    """SELECT of the module ids the assignment counts (as my_study counts them)."""
-    if assignment.module_id is not None:
-        return select(Module.id).where(Module.id == assignment.module_id)
-    return select(Module.id).where(Module.course_id == assignment.course_id,
+class _Shape(NamedTuple):
+    """What changes the SQL of an assignment's roster query; the rest goes in as parameters."""
+
+    closed: bool  # the frozen roster, else the live one
+    module: bool  # one module's Progress row, else the course's CourseProgress rollup
+    past_due: bool  # whoever is not done is late
+    below: bool  # the report's unit is below the assigned one: only its part of the roster
+
+
+def _shape(assignment: Assignment, unit: OrgUnit, at: datetime | None) -> _Shape:
+    closed = assignment.closed_at is not None
+    return _Shape(closed, assignment.module_id is not None,
+                  (at or now()) > assignment.due_at or closed,
+                  not assignment.unit.path.startswith(unit.path))
+
+
+def _param(name: str, n: int, type_=Integer):
+    """The bind parameter `name` of the n-th assignment of a statement."""
+    return bindparam(f"{name}_{n}", type_=type_)
+
+
+def _params(assignment: Assignment, unit: OrgUnit, total: int, n: int = 0) -> dict:
+    """The values of the n-th assignment's bind parameters (and the unit's)."""
+    return {f"assignment_id_{n}": assignment.id, f"course_id_{n}": assignment.course_id,
+            f"module_id_{n}": assignment.module_id, f"total_{n}": total,
+            f"due_at_{n}": assignment.due_at, f"assigned_path_{n}": assignment.unit.path,
+            "unit_path": unit.path + "%"}
+
+
+_UNIT_PATH = bindparam("unit_path", type_=String)  # the report's unit path + "%"
+
+
+class _PathOf(NamedTuple):
+    """Stands in for a unit in roster_select: its path is a bind parameter, not a value."""
+
+    path: object
+
+
+def _module_ids(module: bool, n: int = 0):
+    """SELECT of the module ids an assignment of one module (else of a course) counts, as
+    my_study counts them."""
+    if module:
+        return select(Module.id).where(Module.id == _param("module_id", n))
+    return select(Module.id).where(Module.course_id == _param("course_id", n),
                                    Module.published.is_(True))
 
 
-def _roster(assignment: Assignment):
+def _roster(shape: _Shape, n: int = 0):
     """Subquery (user_id, unit_id): the frozen roster if closed, else the live one."""
-    if assignment.closed_at is not None:
+    if shape.closed:
         return (select(AssignmentMember.user_id, AssignmentMember.unit_id)
-                .where(AssignmentMember.assignment_id == assignment.id)
+                .where(AssignmentMember.assignment_id == _param("assignment_id", n))
                 .subquery("roster"))
-    live = roster_select(assignment.id, assignment.unit).subquery("live")
-    _, user_id, unit_id = live.c
+    live = roster_select(0, _PathOf(_param("assigned_path", n, String)))
+    if shape.below:
+        # Only people with a membership at or below the report's unit can be counted there:
+        # looking up their memberships first spares grouping the whole assigned tree (the
+        # province's roster for one branch's report). Each is still counted in the lowest
+        # unit of all their memberships under the assigned unit, as at close.
+        here, units = aliased(Membership), aliased(OrgUnit)
+        live = live.where(Membership.user_id.in_(
+            select(here.user_id).where(here.unit_id.in_(
+                select(units.id).where(units.path.like(_UNIT_PATH))))))
+    _, user_id, unit_id = live.subquery("live").c
     return select(user_id.label("user_id"), unit_id.label("unit_id")).subquery("roster")
 
 
 def _totals(assignments: list[Assignment]) -> dict[int, int]:
-    """How many modules each assignment counts (1 query for all of them)."""
-    courses = {a.course_id for a in assignments if a.module_id is None}
-    published = dict(db.session.execute(
-        select(Module.course_id, func.count()).where(Module.course_id.in_(courses),
-                                                    Module.published.is_(True))
-        .group_by(Module.course_id)).all()) if courses else {}
-    return {a.id: 1 if a.module_id is not None else published.get(a.course_id, 0)
-            for a in assignments}
+    """How many modules each assignment counts (1 query for all of them, once a request)."""
+    memo = g.setdefault("_report_module_totals", {}) if has_request_context() else {}
+    courses = {a.course_id for a in assignments
+               if a.module_id is None and a.course_id not in memo}
+    if courses:
+        memo.update(dict.fromkeys(courses, 0))
+        memo.update(db.session.execute(_published_counts(), {"course_ids": list(courses)}).all())
+    return {a.id: 1 if a.module_id is not None else memo[a.course_id] for a in assignments}
 
 
-def _per_member(assignment: Assignment, unit: OrgUnit, at: datetime | None,
-                total: int | None = None):
-    """SELECT of one row per roster member at or below `unit`, with counts and status.
+@cache
+def _published_counts():
+    """(course_id, published modules) for the courses `course_ids` (bind parameter)."""
+    return (select(Module.course_id, func.count())
+            .where(Module.course_id.in_(bindparam("course_ids", expanding=True)),
+                   Module.published.is_(True))
+            .group_by(Module.course_id))
+
+
+@lru_cache(maxsize=256)
+def _per_member(shape: _Shape, n: int = 0):
+    """SELECT of one row per roster member at or below the unit, with counts and status.
 
     Columns: assignment_id, user_id, unit_id, done, total, last_at, complete, status.
     """
-    at = at or now()
-    roster = _roster(assignment)
-    # A number, not a subquery: SQLite would evaluate the subquery in every CASE of every row.
-    total = literal(_totals([assignment])[assignment.id] if total is None else total)
-    if assignment.module_id is None:  # a course: the rollup row
+    roster = _roster(shape, n)
+    # A parameter, not a subquery: SQLite would evaluate it in every CASE of every row.
+    total = _param("total", n)
+    if not shape.module:  # a course: the rollup row
         source = CourseProgress
         joined = and_(CourseProgress.user_id == roster.c.user_id,
-                      CourseProgress.course_id == assignment.course_id)
+                      CourseProgress.course_id == _param("course_id", n))
         done = func.coalesce(CourseProgress.done, 0)
         last_at, opened = CourseProgress.last_completed_at, CourseProgress.opened.is_(True)
     else:  # one module: its progress row
         source = Progress
         joined = and_(Progress.user_id == roster.c.user_id,
-                      Progress.module_id == assignment.module_id)
+                      Progress.module_id == _param("module_id", n))
         done = case((Progress.completed_at.is_not(None), 1), else_=0)
         last_at = Progress.completed_at
         opened = or_(Progress.completed_at.is_not(None), Progress.first_opened_at.is_not(None),
                      Progress.seconds_spent > 0)
     complete = and_(total > 0, done == total)
-    whens = [(and_(complete, last_at > assignment.due_at), literal("late")),
+    due_at = _param("due_at", n, Assignment.due_at.type)
+    whens = [(and_(complete, last_at > due_at), literal("late")),
              (complete, literal("completed"))]
-    if at > assignment.due_at or assignment.closed_at is not None:
+    if shape.past_due:
         status = case(*whens, else_=literal("late"))  # past due: whoever is not done is late
     else:
         status = case(*whens, (opened, literal("in_progress")), else_=literal("not_started"))
     query = (
-        select(literal(assignment.id).label("assignment_id"), roster.c.user_id,
+        select(_param("assignment_id", n).label("assignment_id"), roster.c.user_id,
                roster.c.unit_id, done.label("done"), total.label("total"),
                last_at.label("last_at"), complete.label("complete"), status.label("status"))
         .select_from(roster)
         .outerjoin(source, joined)
     )
-    if assignment.unit.path.startswith(unit.path):
+    if not shape.below:
         return query  # the unit holds the whole roster: no need to look at the units
     return (query.join(OrgUnit, OrgUnit.id == roster.c.unit_id)
-            .where(OrgUnit.path.like(unit.path + "%")))
-
-
-def _members(assignments, unit: OrgUnit, at: datetime | None):
-    """Subquery of _per_member rows of every assignment (a date range is their union)."""
-    totals = _totals(assignments)
-    selects = [_per_member(a, unit, at, totals[a.id]) for a in assignments]
-    return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("members")
+            .where(OrgUnit.path.like(_UNIT_PATH)))
 
 
 def _by_status(members, *keys):
@@ -270,21 +328,32 @@ def _ranked(rows: list[UnitFigures]) -> None:
         row.rank = rank
 
 
-def _by_child(assignments: list[Assignment], unit: OrgUnit, at: datetime | None):
-    """Rows (assignment_id, child_id or None for the unit itself, *FIGURES), one query.
+@lru_cache(maxsize=128)
+def _by_child_select(shapes: tuple[_Shape, ...]):
+    """Rows (assignment_id, child_id or None for the unit itself, *FIGURES) for assignments
+    of these shapes at the unit `unit_id` (bind parameters of _params, one set per assignment).
 
     Members are first counted per assignment and per unit they are counted in (a few hundred
     groups even for 10,000 members); only those groups are mapped to the child units by path.
+    A date range is the union of its assignments' rows.
     """
-    members = _members(assignments, unit, at)
+    selects = [_per_member(shape, n) for n, shape in enumerate(shapes)]
+    members = (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("members")
     grouped = _by_status(members, members.c.assignment_id, members.c.unit_id)
     counted, child = aliased(OrgUnit), aliased(OrgUnit)
-    return db.session.execute(
-        select(grouped.c.assignment_id, child.id, *_counts(grouped))
-        .select_from(grouped)
-        .join(counted, counted.id == grouped.c.unit_id)
-        .outerjoin(child, and_(child.parent_id == unit.id, counted.path.like(child.path + "%")))
-        .group_by(grouped.c.assignment_id, child.id)).all()
+    return (select(grouped.c.assignment_id, child.id, *_counts(grouped))
+            .select_from(grouped)
+            .join(counted, counted.id == grouped.c.unit_id)
+            .outerjoin(child, and_(child.parent_id == bindparam("unit_id"),
+                                   counted.path.like(child.path + "%")))
+            .group_by(grouped.c.assignment_id, child.id))
+
+
+@cache
+def _children_select():
+    """The child units (id, name) of the unit `unit_id`, in tree order."""
+    return (select(OrgUnit.id, OrgUnit.name).where(OrgUnit.parent_id == bindparam("unit_id"))
+            .order_by(OrgUnit.position, OrgUnit.name, OrgUnit.id))
 
 
 def range_report(assignments: Assignment | list[Assignment], unit: OrgUnit,
@@ -297,14 +366,19 @@ def range_report(assignments: Assignment | list[Assignment], unit: OrgUnit,
     """
     if isinstance(assignments, Assignment):
         assignments = [assignments]
-    children = db.session.execute(
-        select(OrgUnit.id, OrgUnit.name).where(OrgUnit.parent_id == unit.id)
-        .order_by(OrgUnit.position, OrgUnit.name, OrgUnit.id)).all()
+    children = db.session.execute(_children_select(), {"unit_id": unit.id}).all()
     rows = {c.id: UnitFigures(c.id, c.name) for c in children}
     total = UnitFigures(unit.id, unit.name)
     periods = {a.id: UnitFigures(unit.id, unit.name) for a in assignments}
-    for assignment_id, child_id, *figures in (
-            _by_child(assignments, unit, at) if assignments else ()):
+    grouped = ()
+    if assignments:
+        totals = _totals(assignments)
+        params = {"unit_id": unit.id}
+        for n, assignment in enumerate(assignments):
+            params |= _params(assignment, unit, totals[assignment.id], n)
+        grouped = db.session.execute(
+            _by_child_select(tuple(_shape(a, unit, at) for a in assignments)), params)
+    for assignment_id, child_id, *figures in grouped:
         group = UnitFigures(child_id or unit.id, "", *(int(f or 0) for f in figures))
         total._add(group)
         periods[assignment_id]._add(group)
@@ -330,25 +404,28 @@ def trend(assignments: list[Assignment], unit: OrgUnit, at: datetime | None = No
 # --- members -------------------------------------------------------------------------------
 
 
-def _quiz_ids(assignment: Assignment):
-    return select(Quiz.id).where(Quiz.module_id.in_(_module_ids(assignment)))
+def _quiz_ids(module: bool):
+    return select(Quiz.id).where(Quiz.module_id.in_(_module_ids(module)))
 
 
-def _member_select(assignment: Assignment, unit: OrgUnit, at: datetime | None):
-    members = _per_member(assignment, unit, at).subquery("members")
+@cache
+def _member_select(shape: _Shape):
+    """SELECT of the member rows (MemberRow's fields) of the roster in tree order, and the
+    subquery of _per_member it reads (to add conditions to)."""
+    members = _per_member(shape).subquery("members")
     last_via = (
         select(Progress.completed_via)
         .where(Progress.user_id == members.c.user_id,
-               Progress.module_id.in_(_module_ids(assignment)),
+               Progress.module_id.in_(_module_ids(shape.module)),
                Progress.completed_at.is_not(None))
         .order_by(Progress.completed_at.desc(), Progress.module_id.desc())
         .limit(1).correlate(members).scalar_subquery())
     best = (select(Attempt.user_id, func.max(Attempt.percent).label("best"))
-            .where(Attempt.quiz_id.in_(_quiz_ids(assignment)), Attempt.state == "finished")
+            .where(Attempt.quiz_id.in_(_quiz_ids(shape.module)), Attempt.state == "finished")
             .group_by(Attempt.user_id).subquery("best"))
     posts = (select(Post.author_id, func.count().label("posts"))
              .join(Thread, Thread.id == Post.thread_id)
-             .where(Thread.module_id.in_(_module_ids(assignment)),
+             .where(Thread.module_id.in_(_module_ids(shape.module)),
                     Post.deleted_at.is_(None), Post.hidden_at.is_(None))
              .group_by(Post.author_id).subquery("posts"))
     query = (
@@ -365,24 +442,47 @@ def _member_select(assignment: Assignment, unit: OrgUnit, at: datetime | None):
     return query, members
 
 
+@cache
+def _member_query(shape: _Shape, status: bool = False, paged: bool = False,
+                  one: bool = False, incomplete: bool = False):
+    """_member_select narrowed to the bind parameters `status`, `limit` and `offset`,
+    `user_id`, or to the members who have not done every module."""
+    query, members = _member_select(shape)
+    if status:
+        query = query.where(members.c.status == bindparam("status", type_=String))
+    if one:
+        query = query.where(members.c.user_id == bindparam("user_id", type_=Integer))
+    if incomplete:
+        query = query.where(members.c.complete.is_not(True))
+    if paged:
+        query = query.limit(bindparam("limit", type_=Integer)).offset(
+            bindparam("offset", type_=Integer))
+    return query
+
+
+def _member_params(assignment: Assignment, unit: OrgUnit, at: datetime | None):
+    """The shape of the member query and its parameters."""
+    return (_shape(assignment, unit, at),
+            _params(assignment, unit, _totals([assignment])[assignment.id]))
+
+
 def member_rows(assignment: Assignment, unit: OrgUnit, at: datetime | None = None, *,
                 status: str | None = None, limit: int | None = None, offset: int = 0
                 ) -> list[MemberRow]:
     """Roster members at or below `unit` in tree order then by name, optionally of one
-    status and one page (2 queries)."""
-    query, members = _member_select(assignment, unit, at)
-    if status:
-        query = query.where(members.c.status == status)
-    if limit is not None:
-        query = query.limit(limit).offset(offset)
-    return [MemberRow(*row) for row in db.session.execute(query)]
+    status and one page (2 queries, 1 after the report's figures in the same request)."""
+    shape, params = _member_params(assignment, unit, at)
+    query = _member_query(shape, status=bool(status), paged=limit is not None)
+    params |= {"status": status, "limit": limit, "offset": offset}
+    return [MemberRow(*row) for row in db.session.execute(query, params)]
 
 
 def member_row(assignment: Assignment, unit: OrgUnit, user_id: int,
                at: datetime | None = None) -> MemberRow | None:
     """One member's row, or None when they are not on the roster at or below `unit`."""
-    query, members = _member_select(assignment, unit, at)
-    row = db.session.execute(query.where(members.c.user_id == user_id)).first()
+    shape, params = _member_params(assignment, unit, at)
+    row = db.session.execute(_member_query(shape, one=True),
+                             params | {"user_id": user_id}).first()
     return MemberRow(*row) if row else None
 
 
@@ -415,9 +515,9 @@ def not_completed(assignment: Assignment, unit: OrgUnit, at: datetime | None = N
                   ) -> list[NotCompletedGroup]:
     """未学名单: roster members at or below `unit` who have not done every module, grouped by
     the unit they are counted in, with that unit's leaders (3 queries)."""
-    query, members = _member_select(assignment, unit, at)
+    shape, params = _member_params(assignment, unit, at)
     rows = [MemberRow(*row) for row in db.session.execute(
-        query.where(members.c.complete.is_not(True)))]
+        _member_query(shape, incomplete=True), params)]
     return _grouped(rows, _leaders({r.unit_id for r in rows}) if rows else {})
 
 
@@ -449,12 +549,13 @@ def not_passed(assignment: Assignment, unit: OrgUnit, at: datetime | None = None
                ) -> list[QuizNotPassed]:
     """For each quiz of the assignment's modules, the roster members at or below `unit` whose
     grade is below its pass mark or who have none, grouped by unit (at most 4 queries)."""
+    shape, params = _member_params(assignment, unit, at)
     quizzes = db.session.execute(
-        select(Quiz.id, Quiz.title, Quiz.pass_mark).where(Quiz.id.in_(_quiz_ids(assignment)))
-        .order_by(Quiz.id)).all()
+        select(Quiz.id, Quiz.title, Quiz.pass_mark).where(Quiz.id.in_(_quiz_ids(shape.module)))
+        .order_by(Quiz.id), params).all()
     if not quizzes:
         return []
-    query, members = _member_select(assignment, unit, at)
+    query, members = _member_select(shape)
     grades, quiz = _grades(), aliased(Quiz)
     passed = (select(grades.c.user_id)
               .where(grades.c.quiz_id == quiz.id, grades.c.user_id == members.c.user_id,
@@ -462,7 +563,7 @@ def not_passed(assignment: Assignment, unit: OrgUnit, at: datetime | None = None
     by_quiz: dict[int, list[MemberRow]] = defaultdict(list)
     for *row, quiz_id in db.session.execute(
             query.add_columns(quiz.id).join(quiz, quiz.id.in_([q.id for q in quizzes]))
-            .where(~passed)):
+            .where(~passed), params):
         by_quiz[quiz_id].append(MemberRow(*row))
     leaders = _leaders({r.unit_id for rows in by_quiz.values() for r in rows})
     return [QuizNotPassed(q.id, q.title, q.pass_mark, _grouped(by_quiz[q.id], leaders))
@@ -471,7 +572,8 @@ def not_passed(assignment: Assignment, unit: OrgUnit, at: datetime | None = None
 
 def member_modules(assignment: Assignment, user_id: int) -> list[ModuleLine]:
     """The member's line for each module the assignment counts, in course order (1 query)."""
-    modules = _module_ids(assignment).subquery("scope")
+    module = assignment.module_id is not None
+    modules = _module_ids(module).subquery("scope")
     attempts = (select(Quiz.module_id, func.max(Attempt.percent).label("best"),
                        func.count(Attempt.id).label("attempts"))
                 .join(Attempt, and_(Attempt.quiz_id == Quiz.id, Attempt.user_id == user_id,
@@ -491,7 +593,8 @@ def member_modules(assignment: Assignment, user_id: int) -> list[ModuleLine]:
         .outerjoin(Progress, and_(Progress.module_id == Module.id, Progress.user_id == user_id))
         .outerjoin(attempts, attempts.c.module_id == Module.id)
         .outerjoin(posts, posts.c.module_id == Module.id)
-        .order_by(Module.position, Module.id)).all()
+        .order_by(Module.position, Module.id),
+        {"module_id_0": assignment.module_id, "course_id_0": assignment.course_id}).all()
     return [ModuleLine(module_id, title, bool(opened_), done_at, via,
                        done_at is not None and done_at > assignment.due_at, best, tries, n)
             for module_id, title, opened_, done_at, via, best, tries, n in rows]

@@ -399,6 +399,27 @@ def test_each_figure_takes_a_constant_number_of_queries(app, world, query_counte
         (live, closed)
 
 
+def test_the_statements_are_built_once_for_each_shape_of_report(app, world):
+    """Reports of other units and other periods of the same kind reuse the statements built
+    for the first one (building them cost more than running them); only the values differ."""
+    from learning.reports import figures
+
+    w = world
+    with app.app_context():
+        unit_report(*_loaded(w.branches[0].id, w.assignment.id))
+        member_rows(*_loaded(w.branches[0].id, w.assignment.id), limit=5)
+        built = (figures._by_child_select.cache_info().misses,
+                 figures._member_query.cache_info().misses)
+        for branch in w.branches[1:]:
+            first = unit_report(*_loaded(branch.id, w.assignment.id))
+            rows = member_rows(*_loaded(branch.id, w.assignment.id), limit=5)
+            assert first.unit.roster and rows  # real figures, not a cached answer
+            assert {r.unit_id for r in rows} <= {u.id for u in w.units.values()
+                                                 if u.path.startswith(branch.path)}
+        assert (figures._by_child_select.cache_info().misses,
+                figures._member_query.cache_info().misses) == built
+
+
 def test_a_module_period_and_a_date_range_add_up(app, world, make_assignment):
     """A module-only period is counted from its progress rows; a range sums the periods."""
     from courses.models import Course

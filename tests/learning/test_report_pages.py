@@ -557,6 +557,23 @@ def test_the_period_page_runs_the_same_statements_whatever_the_size(
     assert counts["small", "/not-completed"] == counts["large", "/not-completed"], counts
 
 
+def test_the_period_page_counts_the_course_modules_once(
+        app, client, make_unit, make_user, make_course, make_assignment, query_counter):
+    """The figures and the member list share one count of the course's modules a request."""
+    course = make_course(modules=3)
+    make_user("admin", admin=True)
+    committee, assignment = _organisation(app, make_unit, make_user, make_assignment, course,
+                                          "c", 2, 6)
+    login(client, "admin")
+    url = period_url(assignment, committee)
+    assert client.get(url).status_code == 200  # warm up
+    with query_counter() as statements:
+        page = client.get(url).get_data(as_text=True)
+    counted = [s for s in statements if s.startswith("SELECT modules.course_id, count(*)")]
+    assert len(counted) == 1, counted
+    assert page.count(f'href="{url}/members/') == 6  # and every member is listed
+
+
 def test_a_long_not_completed_list_folds_each_units_names_away(app, client):
     """A committee's 未学名单 of hundreds: a phone first shows each unit with its count."""
     from learning.reports.seed import BENCH_PASSWORD
