@@ -193,7 +193,7 @@ def test_period_page_shows_each_branch_as_computed_with_chart_totals_and_time(
     assert re.search(r"Generated at</dt>\s*<dd[^>]*>" + re.escape(stamp) + "</dd>", page)
 
     # The bars: one per branch in rank order, floored percentages, linked to the drill-down.
-    svg = re.search(r'<svg[^>]*role="img"[^>]*>.*?</svg>', page, re.S).group(0)
+    svg = re.search(r'<svg[^>]*aria-hidden="true"[^>]*>.*?</svg>', page, re.S).group(0)
     labels = re.findall(r'text-anchor="end">([^<]+)</text>', svg)
     assert labels == ["第一团支部", "第二团支部"]
     assert ">#1<" in svg and ">#2<" in svg and ">37%<" in svg and ">33%<" in svg
