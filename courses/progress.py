@@ -19,8 +19,12 @@ from learning.extensions import db
 
 
 def _insert(model=Progress):
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    return _dialect_insert(db.session.get_bind().dialect.name, model)
+
+
+def _dialect_insert(dialect: str, target):
+    """An INSERT of `target` that knows ON CONFLICT in this dialect."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(target)
 
 
 def ensure_rows(user_ids: Iterable[int], module_ids: Iterable[int]) -> None:
@@ -70,7 +74,7 @@ def _complete_statement():
 def _complete_for(dialect: str):
     """The upsert of complete_many, built once per process (parameters: the row's columns)."""
     table = Progress.__table__
-    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    upsert = _dialect_insert(dialect, table)
     return upsert.on_conflict_do_update(
         index_elements=["user_id", "module_id"],
         set_={"completed_at": upsert.excluded.completed_at,
@@ -122,7 +126,7 @@ def _lock_rollups_for(dialect: str):
     """INSERT of missing rollup rows that locks the existing ones (their `done` set to itself);
     executed with the rows in key order."""
     table = CourseProgress.__table__
-    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    upsert = _dialect_insert(dialect, table)
     return upsert.on_conflict_do_update(index_elements=["user_id", "course_id"],
                                         set_={"done": table.c.done})
 
