@@ -48,12 +48,8 @@ def test_admin_imports_a_gift_bank(page, tmp_path):
     page.get_by_role("link", name="导入", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"向 {bank} 导入题目")
     check_page(page, "bank-import")
-    page.get_by_label("题目文件").set_input_files(gift)
-    page.get_by_role("button", name="检查文件（预检）").click()
-
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"{gift.name} 预检结果")
+    preflight(page, "题目文件", gift)
     expect(page.locator("[data-summary=questions]")).to_have_text("3")
-    expect(page.locator("[data-summary=errors]")).to_have_text("0")
     expect(page.get_by_text(f"浏览器测试/{size}")).to_be_visible()  # the category to create
     check_page(page, "bank-import-plan")
     page.get_by_role("button", name="立即导入").click()
@@ -86,12 +82,8 @@ def test_admin_imports_a_roster(page, tmp_path):
     nav_to(page, "花名册导入")
     expect(page.get_by_role("heading", level=1)).to_have_text("花名册导入")
     check_page(page, "roster-upload")
-    page.get_by_label("花名册文件（CSV 或 XLSX）").set_input_files(roster)
-    page.get_by_role("button", name="检查文件（预检）").click()
-
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"{roster.name} 预检结果")
+    preflight(page, "花名册文件（CSV 或 XLSX）", roster)
     expect(page.locator("[data-summary=new]")).to_have_text("3")
-    expect(page.locator("[data-summary=errors]")).to_have_text("0")
     expect(page.get_by_role("listitem").filter(has_text=path)).to_be_visible()
     check_page(page, "roster-plan")
     page.get_by_role("button", name="立即导入").click()
@@ -114,3 +106,12 @@ def test_admin_imports_a_roster(page, tmp_path):
     leader = page.get_by_role("row").filter(has_text=people[0][1])
     expect(leader).to_contain_text("负责人")
     check_page(page, "unit-members")
+
+
+def preflight(page, field: str, path) -> None:
+    """Upload `path` through the file field labelled `field` for the 预检 (the check before an
+    import), and land on its result with no error found."""
+    page.get_by_label(field).set_input_files(path)
+    page.get_by_role("button", name="检查文件（预检）").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{path.name} 预检结果")
+    expect(page.locator("[data-summary=errors]")).to_have_text("0")
