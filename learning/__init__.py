@@ -61,6 +61,7 @@ def create_app(config: dict | None = None, env: str | None = None) -> Flask:
     ext.babel.init_app(app, locale_selector=i18n.select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     i18n.install_template_gettext(app)
+    i18n.install_form_translations(app)
     security.init_app(app)
 
     from learning import errors, transactions

@@ -94,3 +94,34 @@ def test_the_datetimeformat_filter_reads_as_flask_babels_in_every_locale(app, co
                 assert render_template_string(template, when=when) == (
                     f"{flask_babel.format_datetime(when, 'short')} | "
                     f"{flask_babel.format_datetime(when, 'yyyy-MM-dd HH:mm')}")
+
+
+def test_form_messages_follow_the_language_from_a_catalogue_read_once(app, monkeypatch):
+    """WTForms' own messages come in the request's language (learning/i18n.py), from WTForms'
+    catalogue read once per process and language instead of from disk on every request."""
+    from babel import support
+    from flask_babel import force_locale
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+    from wtforms.validators import DataRequired
+
+    from learning import i18n
+
+    class TitleForm(FlaskForm):
+        title = StringField("Title", validators=[DataRequired()])
+
+    i18n._wtforms_catalogue.cache_clear()
+    loads = []
+    real_load = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load",
+                        lambda *args, **kw: loads.append(args) or real_load(*args, **kw))
+    app.config["WTF_CSRF_ENABLED"] = False
+    seen = []
+    for locale in ("zh_CN", "en", "zh_CN", "en"):
+        with app.test_request_context("/", method="POST", data={"title": ""}), \
+                force_locale(locale):
+            form = TitleForm()
+            form.validate()
+            seen.append(form.errors["title"][0])
+    assert seen == ["该字段是必填字段。", "This field is required."] * 2
+    assert len(loads) == 2  # once for each language, not once per request
