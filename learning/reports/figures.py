@@ -410,43 +410,58 @@ def _quiz_ids(module: bool):
 
 @cache
 def _member_select(shape: _Shape):
-    """SELECT of the member rows (MemberRow's fields) of the roster in tree order, and the
-    subquery of _per_member it reads (to add conditions to)."""
+    """SELECT of the roster's members at or below the unit with where they are counted and
+    how far they got (unordered: add conditions, order and a page, then _member_details), and
+    the subquery of _per_member it reads."""
     members = _per_member(shape).subquery("members")
-    last_via = (
-        select(Progress.completed_via)
-        .where(Progress.user_id == members.c.user_id,
-               Progress.module_id.in_(_module_ids(shape.module)),
-               Progress.completed_at.is_not(None))
-        .order_by(Progress.completed_at.desc(), Progress.module_id.desc())
-        .limit(1).correlate(members).scalar_subquery())
-    best = (select(Attempt.user_id, func.max(Attempt.percent).label("best"))
-            .where(Attempt.quiz_id.in_(_quiz_ids(shape.module)), Attempt.state == "finished")
-            .group_by(Attempt.user_id).subquery("best"))
-    posts = (select(Post.author_id, func.count().label("posts"))
-             .join(Thread, Thread.id == Post.thread_id)
-             .where(Thread.module_id.in_(_module_ids(shape.module)),
-                    Post.deleted_at.is_(None), Post.hidden_at.is_(None))
-             .group_by(Post.author_id).subquery("posts"))
     query = (
-        select(members.c.user_id, User.display_name, members.c.unit_id, OrgUnit.name,
-               members.c.status, members.c.done, members.c.total, members.c.last_at,
-               last_via, User.username, best.c.best, func.coalesce(posts.c.posts, 0))
+        select(members.c.user_id, User.display_name, members.c.unit_id,
+               OrgUnit.name.label("unit_name"), members.c.status, members.c.done,
+               members.c.total, members.c.last_at, User.username, OrgUnit.path)
         .select_from(members)
         .join(User, User.id == members.c.user_id)
         .join(OrgUnit, OrgUnit.id == members.c.unit_id)
-        .outerjoin(best, best.c.user_id == members.c.user_id)
-        .outerjoin(posts, posts.c.author_id == members.c.user_id)
-        .order_by(OrgUnit.path, User.display_name, members.c.user_id)
     )
     return query, members
+
+
+def _member_order(query):
+    """The member rows' order: tree order of the unit they are counted in, then by name."""
+    columns = query.selected_columns
+    return columns.path, columns.display_name, columns.user_id
+
+
+def _member_details(base, shape: _Shape, *extra: str):
+    """MemberRow's fields (then the `extra` columns of `base`) for the rows `base` selects, in
+    member order. The way of the last completion, the best quiz score and the post count are
+    looked up for those rows only, by index: a page of 50 costs 50 lookups, not a pass over
+    the roster, every attempt at the quiz and every post in the course's threads."""
+    rows = base.subquery("rows")
+    modules = _module_ids(shape.module)
+    last_via = (select(Progress.completed_via)
+                .where(Progress.user_id == rows.c.user_id, Progress.module_id.in_(modules),
+                       Progress.completed_at.is_not(None))
+                .order_by(Progress.completed_at.desc(), Progress.module_id.desc())
+                .limit(1).scalar_subquery())
+    best = (select(func.max(Attempt.percent))
+            .where(Attempt.user_id == rows.c.user_id,
+                   Attempt.quiz_id.in_(_quiz_ids(shape.module)), Attempt.state == "finished")
+            .scalar_subquery())
+    posts = (select(func.count()).select_from(Post).join(Thread, Thread.id == Post.thread_id)
+             .where(Post.author_id == rows.c.user_id, Thread.module_id.in_(modules),
+                    Post.deleted_at.is_(None), Post.hidden_at.is_(None))
+             .scalar_subquery())
+    return (select(rows.c.user_id, rows.c.display_name, rows.c.unit_id, rows.c.unit_name,
+                   rows.c.status, rows.c.done, rows.c.total, rows.c.last_at, last_via,
+                   rows.c.username, best, posts, *(rows.c[name] for name in extra))
+            .order_by(rows.c.path, rows.c.display_name, rows.c.user_id))
 
 
 @cache
 def _member_query(shape: _Shape, status: bool = False, paged: bool = False,
                   one: bool = False, incomplete: bool = False):
-    """_member_select narrowed to the bind parameters `status`, `limit` and `offset`,
-    `user_id`, or to the members who have not done every module."""
+    """The member rows of _member_select narrowed to the bind parameters `status`, `limit`
+    and `offset`, `user_id`, or to the members who have not done every module."""
     query, members = _member_select(shape)
     if status:
         query = query.where(members.c.status == bindparam("status", type_=String))
@@ -454,10 +469,11 @@ def _member_query(shape: _Shape, status: bool = False, paged: bool = False,
         query = query.where(members.c.user_id == bindparam("user_id", type_=Integer))
     if incomplete:
         query = query.where(members.c.complete.is_not(True))
-    if paged:
-        query = query.limit(bindparam("limit", type_=Integer)).offset(
-            bindparam("offset", type_=Integer))
-    return query
+    if paged:  # the page is cut before the details are looked up
+        query = (query.order_by(*_member_order(query))
+                 .limit(bindparam("limit", type_=Integer))
+                 .offset(bindparam("offset", type_=Integer)))
+    return _member_details(query, shape)
 
 
 def _member_params(assignment: Assignment, unit: OrgUnit, at: datetime | None):
@@ -561,9 +577,9 @@ def not_passed(assignment: Assignment, unit: OrgUnit, at: datetime | None = None
               .where(grades.c.quiz_id == quiz.id, grades.c.user_id == members.c.user_id,
                      grades.c.grade >= quiz.pass_mark - 1e-9).exists())
     by_quiz: dict[int, list[MemberRow]] = defaultdict(list)
-    for *row, quiz_id in db.session.execute(
-            query.add_columns(quiz.id).join(quiz, quiz.id.in_([q.id for q in quizzes]))
-            .where(~passed), params):
+    failing = (query.add_columns(quiz.id.label("quiz_id"))
+               .join(quiz, quiz.id.in_([q.id for q in quizzes])).where(~passed))
+    for *row, quiz_id in db.session.execute(_member_details(failing, shape, "quiz_id"), params):
         by_quiz[quiz_id].append(MemberRow(*row))
     leaders = _leaders({r.unit_id for rows in by_quiz.values() for r in rows})
     return [QuizNotPassed(q.id, q.title, q.pass_mark, _grouped(by_quiz[q.id], leaders))

@@ -420,6 +420,70 @@ def test_the_statements_are_built_once_for_each_shape_of_report(app, world):
                 figures._member_query.cache_info().misses) == built
 
 
+def test_member_details_are_each_listed_members_own_on_every_page(app, world, make_course):
+    """Each member row's best quiz score and post count (and the not-passed list built on the
+    same rows) are the member's own, over the quizzes and threads of the modules in scope,
+    whichever page lists them: the page is cut first and the details are looked up for its
+    rows (learning/reports/figures.py). Expected values are counted here in Python."""
+    from datetime import UTC, datetime
+
+    from courses.discussions.models import Post, Thread
+    from learning.reports.figures import member_row, not_passed
+    from quizzes.models import Attempt, Quiz
+
+    w, rng = world, random.Random(11)
+    other = make_course("别的专题", modules=1, rule="confirm")
+    best, posts = {}, defaultdict(int)
+    when = datetime(2026, 1, 5, tzinfo=UTC)
+    with app.app_context():
+        course_id = db.session.get(Module, w.module_ids[0]).course_id
+        quiz = Quiz(course_id=course_id, module_id=w.module_ids[0], title="测验", pass_mark=60.0)
+        elsewhere = Quiz(course_id=other.id, module_id=other.module_ids[0], title="别处测验")
+        thread = Thread(module_id=w.module_ids[1], title="讨论")
+        far = Thread(module_id=other.module_ids[0], title="别处讨论")
+        db.session.add_all([quiz, elsewhere, thread, far])
+        db.session.flush()
+        for user_id in sorted(w.people):
+            for number in range(1, rng.randint(0, 3) + 1):
+                state = rng.choice(["finished", "finished", "in_progress"])
+                percent = rng.choice([20.0, 55.0, 75.0, 100.0]) if state == "finished" else None
+                db.session.add(Attempt(quiz_id=quiz.id, user_id=user_id, number=number,
+                                       state=state, percent=percent))
+                if percent is not None:
+                    best[user_id] = max(best.get(user_id, 0.0), percent)
+            db.session.add(Attempt(quiz_id=elsewhere.id, user_id=user_id, number=1,
+                                   state="finished", percent=99.0))
+            for _ in range(rng.randint(0, 3)):
+                gone = rng.choice([None, None, "deleted", "hidden"])
+                db.session.add(Post(thread_id=thread.id, author_id=user_id, body_md="学",
+                                    body_html="<p>学</p>",
+                                    deleted_at=when if gone == "deleted" else None,
+                                    hidden_at=when if gone == "hidden" else None))
+                posts[user_id] += gone is None
+            db.session.add(Post(thread_id=far.id, author_id=user_id, body_md="别",
+                                body_html="<p>别</p>"))
+        db.session.commit()
+
+        assignment, unit = _loaded(w.committee.id, w.assignment.id)
+        everyone = member_rows(assignment, unit)
+        pages = [member_rows(assignment, unit, limit=7, offset=start)
+                 for start in range(0, len(everyone), 7)]
+        assert [r.user_id for page in pages for r in page] == [r.user_id for r in everyone]
+        assert len(everyone) == len(w.roster(w.committee)) > 20
+        for row in [r for page in pages for r in page] + everyone:
+            assert (row.best_score, row.posts) == (best.get(row.user_id), posts[row.user_id])
+        for row in everyone[::9]:
+            assert member_row(assignment, unit, row.user_id) == row
+
+        failing = not_passed(assignment, unit)
+        assert [q.quiz_id for q in failing] == [quiz.id]
+        listed = [m for group in failing[0].groups for m in group.members]
+        assert {m.user_id for m in listed} == {
+            r.user_id for r in everyone if best.get(r.user_id, 0.0) < 60.0}
+        assert all((m.best_score, m.posts) == (best.get(m.user_id), posts[m.user_id])
+                   for m in listed)
+
+
 def test_a_module_period_and_a_date_range_add_up(app, world, make_assignment):
     """A module-only period is counted from its progress rows; a range sums the periods."""
     from courses.models import Course
