@@ -42,6 +42,7 @@ from quizzes.models import Attempt
 
 WRK = Path(__file__).with_name("wrk")
 PAGE_TARGET, QUIZ_RPS, QUIZ_P99_MS, REPORT_TARGET = 0.35, 150, 250, 0.5
+AFTER_QUIZ = " (after the quiz)"
 
 
 def wrk(base: str, script: str, targets: Path, duration: int, connections: int,
@@ -161,6 +162,13 @@ def run(site: harness.Site, args, folder: Path, secret: str) -> dict:
         quiz["lost"] = max(0, quiz["submitted"] - quiz["stored"])
         results["quiz flow"] = quiz
         print(f"  quiz flow: {quiz['rps']:.0f} req/s", flush=True)
+        if args.only != "quiz":
+            # The report again, now that most members have taken the quiz: its member rows
+            # show each one's best score, which must not cost a pass over every attempt.
+            for name in ("aggregate baseline", "leader report"):
+                result = wrk(*get, paths[name], args.duration, args.connections, 2)
+                results[f"{name}{AFTER_QUIZ}"] = result
+                print(f"  {name}{AFTER_QUIZ}: {result['rps']:.0f} req/s", flush=True)
     return results | {"_meta": meta(workers, site, args)}
 
 
@@ -172,32 +180,34 @@ def meta(workers: int, site: harness.Site, args) -> dict:
 def report(results: dict, args) -> None:
     meta = results.pop("_meta")
     base = (results["baseline"]["rps"] + results["baseline (again)"]["rps"]) / 2
-    agg = results.get("aggregate baseline", {}).get("rps")
     print(f"\n{meta['engine']}, {meta['workers']} workers, {meta['connections']} connections, "
           f"{meta['duration']} s each; baseline = mean of the two baseline runs")
-    print(f"{'scenario':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>8}"
+    print(f"{'scenario':<36}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>8}"
           "  target")
     verdicts = []
     for name, result in results.items():
         divisor, target = base, None
+        # The report after the quiz flow divides by the aggregate measured after it too.
+        agg = results.get(f"aggregate baseline{AFTER_QUIZ if AFTER_QUIZ in name else ''}",
+                          {}).get("rps")
         if name in ("module page", "我的学习", "thread page"):
             target = f">= {PAGE_TARGET}x baseline"
             ok = result["rps"] / base >= PAGE_TARGET
-        elif name == "leader report":
+        elif name.startswith("leader report"):
             divisor, target = agg, f">= {REPORT_TARGET}x aggregate"
             ok = result["rps"] / agg >= REPORT_TARGET
         elif name == "quiz flow":
             target = f">= {QUIZ_RPS} req/s, p99 < {QUIZ_P99_MS} ms, 0 errors"
             ok = (result["rps"] >= QUIZ_RPS and result["p99_ms"] < QUIZ_P99_MS
                   and result["errors"] == 0 and result["lost"] == 0)
-        if name == "aggregate baseline":
+        if name.startswith("aggregate baseline"):
             divisor = agg
         ratio = result["rps"] / divisor
         verdict = "" if target is None else f"{'PASS' if ok else 'FAIL'} {target}"
         if target is not None:
             verdicts.append(ok)
         # A wide name (Chinese) takes two columns a character.
-        pad = 22 - sum(2 if ord(c) > 0x2E80 else 1 for c in name)
+        pad = 36 - sum(2 if ord(c) > 0x2E80 else 1 for c in name)
         print(f"{name}{' ' * pad}{result['rps']:9.0f}{result['p50_ms']:9.1f}"
               f"{result['p99_ms']:9.1f}{result['errors']:8d}{ratio:8.2f}  {verdict}")
     if quiz := results.get("quiz flow"):

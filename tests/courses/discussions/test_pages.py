@@ -334,6 +334,28 @@ def test_group_threads_stay_inside_their_group(app, client, world):
     assert client.get(f"/modules/{world.other_module_id}/threads").status_code == 404
 
 
+
+def test_the_post_box_is_described_by_its_help_or_its_error(client, world):
+    """The reply box on the thread page (its own light macro, not Bootstrap-Flask's) keeps its
+    label, and screen readers hear the Markdown help, or the error once a post is refused."""
+    as_user(client, "member")
+    thread_id = open_thread(client, world.module_id)
+    html = page(client, f"/threads/{thread_id}")
+    box = re.search(r"<textarea[^>]*>", html).group(0)
+    assert 'id="body"' in box and 'aria-describedby="body-note"' in box
+    assert "is-invalid" not in box
+    assert '<label class="form-label" for="body">Your post</label>' in html
+    assert re.search(r'<small[^>]*id="body-note">Markdown', html)
+
+    response = post_form(client, f"/threads/{thread_id}/posts", {"body": "  "})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    box = re.search(r"<textarea[^>]*>", html).group(0)
+    assert "is-invalid" in box and 'aria-describedby="body-note"' in box
+    error = re.search(r'<div class="invalid-feedback d-block" id="body-note">([^<]+)</div>', html)
+    assert error and error.group(1).strip()
+    assert 'id="body-note">Markdown' not in html
+
 # --- safety -----------------------------------------------------------------------------------
 
 
