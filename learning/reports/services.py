@@ -4,11 +4,12 @@ Reports are read-only; the policy itself is learning.permissions.can_view_report
 """
 
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from io import BytesIO
 
 from flask import abort, current_app, send_file
 from flask_babel import format_datetime, get_timezone, to_user_timezone
-from sqlalchemy import literal, or_, select
+from sqlalchemy import bindparam, literal, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from courses.models import Assignment
@@ -71,10 +72,18 @@ def assignment_at_unit_or_404(user, assignment_id: int, unit_id: int
                               ) -> tuple[Assignment, OrgUnit]:
     """Load an assignment and a unit of the viewer's scope that it concerns, or 404."""
     unit = unit_or_404(user, unit_id)
-    assignment = db.session.get(Assignment, assignment_id,
-                                options=[joinedload(Assignment.unit)]) or abort(404)
-    require(concerns(assignment, unit))
+    assignment = db.session.scalar(_assignment_select(), {"assignment_id": assignment_id})
+    require(assignment is not None and concerns(assignment, unit))
     return assignment, unit
+
+
+@cache
+def _assignment_select():
+    """An assignment with its unit (bind parameter assignment_id), built once per process:
+    every report page loads one, and building the statement with its loader option cost more
+    than running it."""
+    return (select(Assignment).options(joinedload(Assignment.unit))
+            .where(Assignment.id == bindparam("assignment_id")))
 
 
 DAYS_BACK, DAYS_AHEAD = 180, 60  # the default date range: half a year back, two months ahead

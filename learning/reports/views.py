@@ -17,6 +17,7 @@ time and totals on top).
 """
 
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 
 from flask import (
@@ -32,7 +33,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
@@ -66,11 +67,21 @@ def _leaders_only():
 
 
 
-def _trail(unit: OrgUnit) -> list[OrgUnit]:
-    """The unit's ancestors the viewer may report on, top down, then the unit (1 query)."""
+def _trail(unit: OrgUnit) -> list:
+    """The unit's ancestors the viewer may report on, top down, then the unit, as rows (id,
+    name, path) for the breadcrumb (1 query)."""
     ids = [int(part) for part in unit.path.strip("/").split("/")]
-    found = {u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))}
-    return [found[i] for i in ids if i in found and can_view_report(current_user, found[i])]
+    user = current_user._get_current_object()  # the proxy costs a lookup on every use
+    found = {u.id: u for u in db.session.execute(_trail_select(), {"ids": ids})}
+    return [found[i] for i in ids if i in found and can_view_report(user, found[i])]
+
+
+@cache
+def _trail_select():
+    """The units `ids` (expanding bind parameter), built once per process: every report page
+    draws its breadcrumb."""
+    return select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(
+        OrgUnit.id.in_(bindparam("ids", expanding=True)))
 
 
 def _bars(report: figures.UnitReport, url) -> charts.BarChart:
