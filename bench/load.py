@@ -1,7 +1,8 @@
 """Load the real server over loopback and compare each scenario with a baseline of the same run.
 
     .venv/bin/python bench/load.py [--database-url postgresql://postgres@127.0.0.1/postgres]
-        [--members 2000] [--modules 10] [--duration 15] [--workers N]
+        [--members 2000] [--modules 10] [--duration 15] [--rounds 3] [--workers N]
+        [--only pages|quiz] [--json FILE]
 
 One command: seeds a database of its own (SQLite in a temporary folder, or a database of its
 own on the PostgreSQL server, dropped at the end), starts gunicorn with gunicorn.conf.py on a
@@ -13,7 +14,13 @@ to the baseline measured on the same server in the same run:
 * module page, 我的学习, thread page: GETs as many different members (one signed session each);
 * quiz flow: start, save answers, submit, member after member (each submit is a new attempt);
 * leader report: the open period's report at each 团支部 (branch), as that branch's leader,
-  against the aggregate baseline (one aggregate query over the same unit's roster).
+  against the aggregate baseline (one aggregate query over the same unit's roster); measured
+  again after the quiz flow, when most members have a quiz score to show.
+
+The pages take turns with their baseline in rounds (baseline, module page, 我的学习, thread
+page, baseline, ...), and so do the report and its aggregate baseline, so that the machine
+speeding up or slowing down during the run (two shared cores) moves a scenario and its
+baseline alike.
 
 Targets (issue 7, a 2-core machine): pages at least 0.35x the baseline; the quiz flow at
 150 req/s or more with p99 under 250 ms and no errors; the report at least 0.5x its baseline.
@@ -79,6 +86,8 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=2000)
     parser.add_argument("--modules", type=int, default=10)
     parser.add_argument("--duration", type=int, default=15, help="seconds per scenario")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds the page and report scenarios take turns in")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: its config)")
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--json", help="also write the results to this file")
@@ -136,17 +145,15 @@ def run(site: harness.Site, args, folder: Path, secret: str) -> dict:
         print(f"gunicorn: {workers} sync workers on {server.base}; "
               f"Redis: {bool(env.get('REDIS_URL'))}")
         get = (server.base, "pages.lua")
-        order = ["baseline", "module page", "我的学习", "thread page", "aggregate baseline",
-                 "leader report", "baseline"]
+        pages = ["baseline", "module page", "我的学习", "thread page"]
+        reports = ["aggregate baseline", "leader report"]
         if args.only == "quiz":
-            order = ["baseline", "baseline"]
-        for name in dict.fromkeys(order):  # warm every worker's caches and connections
+            pages, reports = ["baseline"], []
+        for name in pages + reports:  # warm every worker's caches and connections
             wrk(*get, paths[name], 2, args.connections, 2)
-        for name in order:
-            result = wrk(*get, paths[name], args.duration, args.connections, 2)
-            key = f"{name} (again)" if name in results else name
-            results[key] = result
-            print(f"  {key}: {result['rps']:.0f} req/s", flush=True)
+        done = dict.fromkeys(paths, 0)  # requests so far: the next round starts with new people
+        results |= interleaved(get, paths, pages, args, done)
+        results |= interleaved(get, paths, reports, args, done)
         if args.only == "pages":
             return results | {"_meta": meta(workers, site, args)}
         with site.app.app_context():
@@ -162,26 +169,53 @@ def run(site: harness.Site, args, folder: Path, secret: str) -> dict:
         quiz["lost"] = max(0, quiz["submitted"] - quiz["stored"])
         results["quiz flow"] = quiz
         print(f"  quiz flow: {quiz['rps']:.0f} req/s", flush=True)
-        if args.only != "quiz":
-            # The report again, now that most members have taken the quiz: its member rows
-            # show each one's best score, which must not cost a pass over every attempt.
-            for name in ("aggregate baseline", "leader report"):
-                result = wrk(*get, paths[name], args.duration, args.connections, 2)
-                results[f"{name}{AFTER_QUIZ}"] = result
-                print(f"  {name}{AFTER_QUIZ}: {result['rps']:.0f} req/s", flush=True)
+        # The report again, now that most members have taken the quiz: its member rows show
+        # each one's best score, which must not cost a pass over every attempt.
+        results |= {f"{name}{AFTER_QUIZ}": result for name, result in
+                    interleaved(get, paths, reports, args, done).items()}
     return results | {"_meta": meta(workers, site, args)}
+
+
+def interleaved(get: tuple, paths: dict, names: list[str], args, done: dict) -> dict:
+    """Each scenario of `names` for args.duration seconds in all, in args.rounds rounds that
+    take turns (a, b, c, a, b, c ...), so a slower or faster moment of the machine falls on all
+    of them alike and the ratios to the first (the baseline) hold. Each round goes on with the
+    people after the last round's (pages that write on a first visit keep writing)."""
+    runs: dict[str, list[dict]] = {name: [] for name in names}
+    seconds = max(1, round(args.duration / args.rounds))
+    for _ in range(args.rounds if names else 0):
+        for name in names:
+            result = wrk(*get, paths[name], seconds, args.connections, 2, str(done[name]))
+            done[name] += result["requests"]
+            runs[name].append(result)
+    results = {name: combined(rounds) for name, rounds in runs.items()}
+    for name, result in results.items():
+        print(f"  {name}: {result['rps']:.0f} req/s", flush=True)
+    return results
+
+
+def combined(rounds: list[dict]) -> dict:
+    """One scenario's rounds as one run: requests and errors added up, the median p50 and
+    the worst p99 of the rounds."""
+    total = {key: sum(r[key] for r in rounds) for key in
+             ("requests", "seconds", "socket_errors", "status_errors", "unexpected", "errors")}
+    total["rps"] = total["requests"] / total["seconds"]
+    total["p50_ms"] = sorted(r["p50_ms"] for r in rounds)[len(rounds) // 2]
+    total["p99_ms"] = max(r["p99_ms"] for r in rounds)
+    return total
 
 
 def meta(workers: int, site: harness.Site, args) -> dict:
     return {"workers": workers, "engine": site.url.split(":")[0], "members": args.members,
-            "duration": args.duration, "connections": args.connections}
+            "duration": args.duration, "rounds": args.rounds, "connections": args.connections}
 
 
 def report(results: dict, args) -> None:
     meta = results.pop("_meta")
-    base = (results["baseline"]["rps"] + results["baseline (again)"]["rps"]) / 2
+    base = results["baseline"]["rps"]
     print(f"\n{meta['engine']}, {meta['workers']} workers, {meta['connections']} connections, "
-          f"{meta['duration']} s each; baseline = mean of the two baseline runs")
+          f"{meta['duration']} s each, pages and reports in {meta['rounds']} rounds taking turns "
+          "with their baseline")
     print(f"{'scenario':<36}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>8}"
           "  target")
     verdicts = []

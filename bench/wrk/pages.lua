@@ -1,5 +1,6 @@
--- GET pages as many logged-in people: each line of the targets file is "path<TAB>cookie".
--- Anything but 200 (a login redirect, an error page) counts as unexpected.
+-- GET pages as many logged-in people: each line of the targets file is "path<TAB>cookie";
+-- args: file, thread count, and how many requests earlier runs made (this run goes on with the
+-- people after them). Anything but 200 (a login redirect, an error page) counts as unexpected.
 package.path = package.path .. ";" .. debug.getinfo(1, "S").source:match("@(.*/)") .. "?.lua"
 local common = require("common")
 
@@ -9,6 +10,7 @@ unexpected = 0
 
 function init(args)
   targets = common.targets(args[1], id, tonumber(args[2]))
+  n = math.floor(tonumber(args[3] or "0") / tonumber(args[2]))
 end
 
 function request()
