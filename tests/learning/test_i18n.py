@@ -125,3 +125,15 @@ def test_form_messages_follow_the_language_from_a_catalogue_read_once(app, monke
             seen.append(form.errors["title"][0])
     assert seen == ["该字段是必填字段。", "This field is required."] * 2
     assert len(loads) == 2  # once for each language, not once per request
+
+
+def test_colons_between_printed_values_come_from_the_catalogue():
+    """「测验：…」, not 「测验: …」: a colon printed between two values (or after a message)
+    must be part of a message, so that the Chinese text gets its full-width colon."""
+    import re
+
+    glued = re.compile(r"\}\}\s*[:：]\s*\{\{|_\((['\"])[^'\"]*\1\)\s*\}\}[:：]")
+    offenders = [f"{path.relative_to(ROOT)}: {match.group(0)}"
+                 for path in sorted(ROOT.glob("*/templates/**/*.html"))
+                 for match in glued.finditer(path.read_text(encoding="utf-8"))]
+    assert not offenders, offenders
