@@ -236,6 +236,26 @@ def test_chinese_text_is_unchanged():
     assert to_plain_text(text) == text
 
 
+@pytest.mark.parametrize(("source", "expected"), [
+    ("坚定\n信心", "<p>坚定信心</p>"),
+    ("坚定 \n 信心", "<p>坚定信心</p>"),
+    ("**坚定**\n信心", "<p><strong>坚定</strong>信心</p>"),
+    ("「引号」\n（括号）", "<p>「引号」（括号）</p>"),
+    ("> 引用\n> 第二行", "<blockquote>\n<p>引用第二行</p>\n</blockquote>"),
+    ("word\nword", "<p>word\nword</p>"),  # Latin words keep their space
+    ("中文\nword", "<p>中文\nword</p>"),
+    ("한국\n어", "<p>한국\n어</p>"),  # so does Korean
+    ("坚定  \n信心", "<p>坚定<br>\n信心</p>"),  # a hard break stays one
+    ("坚定\n\n信心", "<p>坚定</p>\n<p>信心</p>"),
+    ("```\n中文\n中文\n```", "<pre><code>中文\n中文\n</code></pre>"),  # code keeps its lines
+])
+def test_line_wraps_inside_chinese_sentences_are_not_spaces(source, expected):
+    """A speech pasted with its line wraps reads 「坚定信心」, not 「坚定 信心」: browsers show a
+    line break as a space, so breaks between two Chinese characters are dropped."""
+    assert render_markdown(source) == expected
+    assert sanitize_html(expected) == expected
+
+
 def test_allowed_raw_html_is_kept():
     source = (
         "<u>下划线</u> H<sub>2</sub>O x<sup>2</sup> <mark>重点</mark> <kbd>Ctrl</kbd> "
@@ -602,7 +622,7 @@ def test_deep_nesting_falls_back_to_text():
         ("# 标题\n\n第一段 **重点**。\n\n- 一\n- 二", "标题 第一段 重点。 一 二"),
         ("AT&amp;T &lt;b&gt; 5 < 6 &copy;", "AT&T <b> 5 < 6 ©"),
         ("<b>粗</b><script>alert(1)</script><style>p{}</style>", "粗"),
-        ("多个   空格\n换行\t制表", "多个 空格 换行 制表"),
+        ("多个   空格\n换行\t制表", "多个 空格换行 制表"),  # a line wrap in Chinese is no space
         ("[链接](https://example.com) ![合影](/files/1)", "链接 合影"),
         ("| a | b |\n|---|---|\n| 1 | 2 |", "a b 1 2"),
         ("```\nprint('x')\n```", "print('x')"),
