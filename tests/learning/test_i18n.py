@@ -115,7 +115,7 @@ def test_form_messages_follow_the_language_from_a_catalogue_read_once(app, monke
     real_load = support.Translations.load
     monkeypatch.setattr(support.Translations, "load",
                         lambda *args, **kw: loads.append(args) or real_load(*args, **kw))
-    app.config["WTF_CSRF_ENABLED"] = False
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # the app is shared: undone after
     seen = []
     for locale in ("zh_CN", "en", "zh_CN", "en"):
         with app.test_request_context("/", method="POST", data={"title": ""}), \
