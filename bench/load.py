@@ -222,8 +222,8 @@ def report(results: dict, args) -> None:
     for name, result in results.items():
         divisor, target = base, None
         # The report after the quiz flow divides by the aggregate measured after it too.
-        agg = results.get(f"aggregate baseline{AFTER_QUIZ if AFTER_QUIZ in name else ''}",
-                          {}).get("rps")
+        after = AFTER_QUIZ if name.endswith(AFTER_QUIZ) else ""
+        agg = results.get(f"aggregate baseline{after}", {}).get("rps")
         if name in ("module page", "我的学习", "thread page"):
             target = f">= {PAGE_TARGET}x baseline"
             ok = result["rps"] / base >= PAGE_TARGET

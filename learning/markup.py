@@ -173,7 +173,6 @@ _CJK_LINE_BREAK = re.compile(f"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
 # Tags a sentence runs through: a line break on either side of them is still inside it.
 _INLINE_TAGS = frozenset({"strong", "em", "b", "i", "u", "s", "del", "ins", "sub", "sup", "mark",
                           "span", "a", "abbr", "kbd", "code"})
-_PREFORMATTED = frozenset({"pre", "textarea"})
 
 
 class _ChineseLineBreaks(Filter):
@@ -192,8 +191,10 @@ class _ChineseLineBreaks(Filter):
                        and name not in _INLINE_TAGS):
                 yield from _joined(held)
                 held = []
-                if name in _PREFORMATTED:
-                    pre += {"StartTag": 1, "EndTag": -1 if pre else 0}.get(kind, 0)
+                if name == "pre" and kind == "StartTag":
+                    pre += 1
+                elif name == "pre" and kind == "EndTag" and pre:
+                    pre -= 1
                 yield token
             else:
                 held.append(token)
