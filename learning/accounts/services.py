@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from learning.accounts.models import ApiToken, LoginEvent, User
@@ -139,11 +139,26 @@ def record_login(username, user, reason, ip, user_agent) -> LoginEvent:
     return event
 
 
+def end_sessions(user: User) -> None:
+    """End everything that proved who the user was: every session, remember-me cookie and
+    personal API token. Called on password change, reset and deactivation, so a stolen token
+    or cookie dies with the password it was obtained under."""
+    user.session_version += 1  # part of the login id: old sessions no longer load
+    # Revoked, not only refused: the token list shows why, and reactivating the account later
+    # does not bring the old tokens back.
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+
+
 def set_password(user: User, password: str, *, must_change: bool = False) -> None:
-    """Store a new password and end the user's other sessions and remember-me cookies."""
+    """Store a new password and end the user's sessions and API tokens."""
     user.password_hash = hash_password(password)
     user.must_change_password = must_change
-    user.session_version += 1
+    end_sessions(user)
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -164,10 +179,10 @@ def reset_password(user: User) -> str:
 
 
 def set_active(user: User, active: bool) -> None:
-    """Activate or deactivate an account; deactivation ends its sessions at once."""
+    """Activate or deactivate an account; deactivation ends its sessions and tokens at once."""
     user.active = active
     if not active:
-        user.session_version += 1
+        end_sessions(user)
 
 
 def count_admins() -> int:

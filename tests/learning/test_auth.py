@@ -6,11 +6,12 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
-from learning.accounts.models import LoginEvent, User
+from learning.accounts.models import ApiToken, LoginEvent, User
 from learning.audit.models import AuditEntry
 from learning.extensions import db
 from tests.conftest import PASSWORD, login, post_form
 from tests.learning.conftest import GOOD_SECRET_KEY
+from tests.learning.test_api_frame import assert_unauthorized, bearer, create_token, token_for
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
@@ -446,6 +447,66 @@ def test_change_password_ends_other_sessions_and_replaces_the_old_password(app, 
     assert not is_logged_in(phone)  # the other one (and its remember-me cookie) is out
     assert login(app.test_client(), "member", PASSWORD).status_code == 200
     assert login(app.test_client(), "member", NEW_PASSWORD).headers["Location"] == "/"
+
+
+
+# --- personal API tokens end with the password ----------------------------------------------------
+
+
+def me_status(app, token: str) -> int:
+    """What /api/v1/me answers to `token`, from a client with no session."""
+    return app.test_client().get("/api/v1/me", headers=bearer(token)).status_code
+
+
+def test_changing_ones_password_ends_ones_api_tokens(app, org):
+    """A token copied before the change (say, by whoever learnt the old password) stops working."""
+    client = app.test_client()
+    login(client, "member")
+    old = create_token(client, "laptop")
+    assert me_status(app, old) == 200
+    assert change_password(client, PASSWORD, NEW_PASSWORD).status_code == 302
+    assert_unauthorized(app.test_client().get("/api/v1/me", headers=bearer(old)))
+    new = create_token(client, "laptop again")
+    assert me_status(app, new) == 200
+    assert me_status(app, old) == 401
+    with app.app_context():
+        states = dict(db.session.execute(select(ApiToken.name, ApiToken.revoked_at)).all())
+    assert states["laptop"] is not None and states["laptop again"] is None
+
+
+def test_an_admin_password_reset_ends_the_members_api_tokens(app, org):
+    old = token_for(app, "member")
+    admin = app.test_client()
+    login(admin, "admin")
+    page = post_form(admin, f"/admin/members/{org.member.id}/reset-password")
+    password = re.search(r'id="initial-password">([^<]+)<', page.get_data(as_text=True))
+    assert me_status(app, old) == 401
+    member = app.test_client()
+    login(member, "member", password.group(1).strip())
+    assert change_password(member, password.group(1).strip(), NEW_PASSWORD).status_code == 302
+    assert me_status(app, create_token(member)) == 200
+    assert me_status(app, old) == 401
+
+
+def test_deactivation_ends_api_tokens_for_good(app, org):
+    """Reactivating the account later does not bring the old tokens back."""
+    old = token_for(app, "member")
+    admin = app.test_client()
+    login(admin, "admin")
+    post_form(admin, f"/admin/members/{org.member.id}/active")  # deactivate
+    assert me_status(app, old) == 401
+    post_form(admin, f"/admin/members/{org.member.id}/active")  # and reactivate
+    assert db_user(app, "member").active
+    assert me_status(app, old) == 401
+    assert me_status(app, token_for(app, "member")) == 200
+
+
+def test_an_admin_password_reset_leaves_other_members_tokens_alone(app, org):
+    others = token_for(app, "leader_in")
+    admin = app.test_client()
+    login(admin, "admin")
+    post_form(admin, f"/admin/members/{org.member.id}/reset-password")
+    assert me_status(app, others) == 200
 
 
 def test_must_change_password_users_are_sent_to_change_it_first(app, client, make_user):
