@@ -85,6 +85,11 @@ class AssignmentCreateSchema(Schema):
     due_at = fields.AwareDateTime(required=True)
 
 
+class AssignmentExtendSchema(Schema):
+    due_at = fields.AwareDateTime(required=True, metadata={
+        "description": "the new due time, later than the current one"})
+
+
 def _assignment_body(a: Assignment) -> dict:
     return {"id": a.id, "title": a.title, "course_id": a.course_id,
             "course_title": a.course.title, "module_id": a.module_id, "unit_id": a.unit_id,
@@ -149,8 +154,13 @@ def complete(module_id: int):
 @api_requires(lambda user: is_admin(user) or is_leader(user))
 @blp.arguments(AssignmentCreateSchema)
 @blp.response(201, AssignmentSchema)
+@blp.alt_response(409, description="the same study is already assigned to the unit for an "
+                  "overlapping open period (errors.existing_assignment_id names it)")
 def create_assignment(args):
-    """Assign a published course (or one module) to a unit in my scope (admins: any unit)."""
+    """Assign a published course (or one module) to a unit in my scope (admins: any unit).
+
+    The same course (or module) assigned to the same unit for an overlapping open period is
+    refused with 409: extend that period instead (POST /assignments/<id>/extend)."""
     unit = db.session.get(OrgUnit, args["unit_id"])
     if unit is None or not can_view_unit(current_user, unit):
         abort(404, message="No such unit in your scope.")
@@ -168,9 +178,29 @@ def create_assignment(args):
         assignment = services.create_assignment(
             actor=current_user, course=course, unit=unit, module=module, title=args["title"],
             starts_at=args["starts_at"], due_at=args["due_at"])
+    except services.DuplicateAssignment as error:
+        abort(409, message=str(error), errors={"json": {"course_id": [str(error)]},
+                                               "existing_assignment_id": error.existing.id})
     except services.AssignmentError as error:
         abort(422, message=str(error),
               errors={"json": {error.field_name or "course_id": [str(error)]}})
+    return _assignment_body(assignment)
+
+
+@blp.post("/assignments/<int:assignment_id>/extend")
+@blp.arguments(AssignmentExtendSchema)
+@blp.response(200, AssignmentSchema)
+def extend_assignment(args, assignment_id: int):
+    """Give an open study period a later due time (a closed one is frozen: 422)."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or not can_view_assignment(current_user, assignment):
+        abort(404)
+    if not can_manage_assignment(current_user, assignment):
+        abort(403)
+    try:
+        services.extend_assignment(assignment, args["due_at"], actor=current_user)
+    except services.AssignmentError as error:
+        abort(422, message=str(error), errors={"json": {"due_at": [str(error)]}})
     return _assignment_body(assignment)
 
 

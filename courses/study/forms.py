@@ -22,3 +22,11 @@ class AssignmentForm(FlaskForm):
     def validate_due_at(self, field):
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
             raise ValidationError(_l("The due time must be after the start time."))
+
+
+class ExtendForm(FlaskForm):
+    """A later due time for an open period (local time)."""
+
+    due_at = DateTimeLocalField(_l("New due time"), format="%Y-%m-%dT%H:%M",
+                                validators=[DataRequired()])
+    submit = SubmitField(_l("Extend"))

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from functools import cache
 
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -47,12 +48,55 @@ class AssignmentError(ValueError):
 # --- assignments -------------------------------------------------------------------------
 
 
+def assignment_label(assignment: Assignment) -> str:
+    """How a message names a period: 「第12期（专题 · 单元）」, or the course (and module)."""
+    what = assignment.course.title
+    if assignment.module is not None:
+        what = f"{what} · {assignment.module.title}"
+    if not assignment.title:
+        return f"「{what}」"
+    return _("「%(title)s」 (%(what)s)", title=assignment.title, what=what)
+
+
+class DuplicateAssignment(AssignmentError):
+    """The same study is already assigned to the unit for an overlapping open period."""
+
+    def __init__(self, existing: Assignment):
+        super().__init__(_(
+            "%(period)s is already assigned to %(unit)s from %(starts)s to %(due)s and is still "
+            "open: extend its due time instead of assigning it again.",
+            period=assignment_label(existing), unit=existing.unit.name,
+            starts=format_datetime(existing.starts_at, "yyyy-MM-dd HH:mm"),
+            due=format_datetime(existing.due_at, "yyyy-MM-dd HH:mm")), "course_id")
+        self.existing = existing
+
+
+def open_duplicate(course: Course, module: Module | None, unit: OrgUnit, starts_at: datetime,
+                   due_at: datetime) -> Assignment | None:
+    """An open assignment of the same course (or the same module) to the same unit whose
+    period overlaps [starts_at, due_at): creating another would count the same study twice."""
+    # Lock the unit's row first: of two leaders assigning the same study at once, the second
+    # waits and then finds the first one's assignment (PostgreSQL; SQLite has one writer).
+    db.session.execute(select(OrgUnit.id).where(OrgUnit.id == unit.id).with_for_update())
+    same_module = (Assignment.module_id.is_(None) if module is None
+                   else Assignment.module_id == module.id)
+    return db.session.scalar(
+        select(Assignment)
+        .options(joinedload(Assignment.unit), joinedload(Assignment.course),
+                 joinedload(Assignment.module))
+        .where(Assignment.course_id == course.id, same_module, Assignment.unit_id == unit.id,
+               Assignment.closed_at.is_(None), Assignment.starts_at < due_at,
+               Assignment.due_at > starts_at)
+        .order_by(Assignment.starts_at, Assignment.id).limit(1))
+
+
 def create_assignment(*, actor, course: Course, unit: OrgUnit, starts_at: datetime,
                       due_at: datetime, title: str = "", module: Module | None = None
                       ) -> Assignment:
     """Assign a published course (or one of its modules) to a unit for a period, audited.
 
-    The caller has checked `can_assign(actor, unit)`.
+    The caller has checked `can_assign(actor, unit)`. The same study assigned to the same unit
+    for an overlapping open period is refused (DuplicateAssignment names it): extend that one.
     """
     if not course.published:
         raise AssignmentError(_("Only a published course can be assigned."), "course_id")
@@ -62,6 +106,9 @@ def create_assignment(*, actor, course: Course, unit: OrgUnit, starts_at: dateti
         raise AssignmentError(_("Give the start and due times with a time zone."), "starts_at")
     if due_at <= starts_at:
         raise AssignmentError(_("The due time must be after the start time."), "due_at")
+    existing = open_duplicate(course, module, unit, starts_at, due_at)
+    if existing is not None:
+        raise DuplicateAssignment(existing)
     assignment = Assignment(course_id=course.id, module_id=module.id if module else None,
                             unit_id=unit.id, title=(title or "").strip()[:100],
                             starts_at=starts_at, due_at=due_at,
@@ -75,6 +122,34 @@ def create_assignment(*, actor, course: Course, unit: OrgUnit, starts_at: dateti
                                  "unit_id": unit.id, "title": assignment.title,
                                  "starts_at": starts_at.isoformat(),
                                  "due_at": due_at.isoformat()})
+    return assignment
+
+
+def extend_assignment(assignment: Assignment, due_at: datetime, *, actor) -> Assignment:
+    """Move an open period's due time later, audited. A closed period is frozen, and an earlier
+    due time would make members late after the fact: both are refused.
+
+    The caller has checked `can_manage_assignment(actor, assignment)`.
+    """
+    if due_at.tzinfo is None:
+        raise AssignmentError(_("Give the start and due times with a time zone."), "due_at")
+    before = assignment.due_at
+    if due_at <= before:
+        raise AssignmentError(_("The new due time must be after the current one (%(due)s).",
+                                due=format_datetime(before, "yyyy-MM-dd HH:mm")), "due_at")
+    # Conditional UPDATE: a close that wins the race leaves the period closed, not extended.
+    won = db.session.execute(
+        update(Assignment)
+        .where(Assignment.id == assignment.id, Assignment.closed_at.is_(None))
+        .values(due_at=due_at)
+        .execution_options(synchronize_session=False)).rowcount
+    if not won:
+        raise AssignmentError(_("This period is closed: its roster and figures are frozen."),
+                              "due_at")
+    db.session.expire(assignment)
+    forget_assignments()
+    record("assignment.extend", f"Extended assignment {assignment.id}", target=assignment,
+           actor=actor, details={"due_at": [before.isoformat(), due_at.isoformat()]})
     return assignment
 
 

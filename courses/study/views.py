@@ -16,10 +16,11 @@ from courses.permissions import (
     can_view_module,
 )
 from courses.study import services
-from courses.study.forms import AssignmentForm
+from courses.study.forms import AssignmentForm, ExtendForm
 from learning.accounts.forms import ConfirmForm
 from learning.extensions import db
 from learning.orgs.models import OrgUnit
+from learning.i18n import datetimeformat
 from learning.orgs.services import unit_paths
 from learning.permissions import is_admin, is_leader, require, require_role, scope_unit_ids
 from learning.transactions import commit_before_render
@@ -127,7 +128,7 @@ def new_assignment():
         unit = db.session.get(OrgUnit, form.unit_id.data)
         course = db.session.get(Course, form.course_id.data)
         module = db.session.get(Module, form.module_id.data) if form.module_id.data else None
-        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        zone = _zone()
         try:
             assignment = services.create_assignment(
                 actor=current_user, course=course, unit=unit, module=module,
@@ -139,11 +140,42 @@ def new_assignment():
         else:
             flash(_("Assigned to %(unit)s.", unit=paths.get(unit.id, unit.name)), "success")
             return redirect(url_for("study.assignments", _anchor=f"a{assignment.id}"))
-    return render_template("courses/study/assignment_form.html", form=form)
+    return render_template("courses/study/assignment_form.html", form=form, existing=existing)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+@bp.route("/study/assignments/<int:assignment_id>/extend", methods=["GET", "POST"])
+@login_required
+def extend_assignment(assignment_id: int):
+    """Give an open period a later due time (instead of assigning the same study again)."""
+    assignment = db.get_or_404(Assignment, assignment_id)
+    require(can_view_assignment(current_user, assignment))
+    require_role(can_manage_assignment(current_user, assignment))
+    form = ExtendForm()
+    if form.validate_on_submit():
+        try:
+            services.extend_assignment(assignment, form.due_at.data.replace(tzinfo=_zone()),
+                                       actor=current_user)
+        except services.AssignmentError as error:
+            form.due_at.errors.append(str(error))
+        else:
+            flash(_("The due time of %(period)s is now %(due)s.",
+                    period=services.assignment_label(assignment),
+                    due=datetimeformat(assignment.due_at, "short")), "success")
+            return redirect(url_for("study.assignments", _anchor=f"a{assignment.id}"))
+    elif not form.is_submitted():
+        form.due_at.data = assignment.due_at.astimezone(_zone()).replace(tzinfo=None)
+    return render_template("courses/study/extend.html", form=form, assignment=assignment,
+                           label=services.assignment_label(assignment),
+                           path=unit_paths([assignment.unit])[assignment.unit_id])
 
 
 @bp.post("/study/assignments/<int:assignment_id>/close")
 @login_required
+    existing = None
 def close_assignment(assignment_id: int):
     """Close a period by hand; its roster is frozen."""
     assignment = db.get_or_404(Assignment, assignment_id)
@@ -155,3 +187,4 @@ def close_assignment(assignment_id: int):
         else:
             flash(_("This period was already closed."), "info")
     return redirect(url_for("study.assignments"))
+            existing = getattr(error, "existing", None)
