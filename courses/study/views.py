@@ -19,8 +19,8 @@ from courses.study import services
 from courses.study.forms import AssignmentForm, ExtendForm
 from learning.accounts.forms import ConfirmForm
 from learning.extensions import db
-from learning.orgs.models import OrgUnit
 from learning.i18n import datetimeformat
+from learning.orgs.models import OrgUnit
 from learning.orgs.services import unit_paths
 from learning.permissions import is_admin, is_leader, require, require_role, scope_unit_ids
 from learning.transactions import commit_before_render
@@ -124,6 +124,7 @@ def new_assignment():
         # A unit outside my scope looks like a missing one (not a form error that names it).
         unit = db.session.get(OrgUnit, form.unit_id.data)
         require(unit is not None and can_assign(current_user, unit))
+    existing = None
     if form.validate_on_submit():
         unit = db.session.get(OrgUnit, form.unit_id.data)
         course = db.session.get(Course, form.course_id.data)
@@ -137,6 +138,7 @@ def new_assignment():
                 due_at=form.due_at.data.replace(tzinfo=zone))
         except services.AssignmentError as error:
             getattr(form, error.field_name or "course_id").errors.append(str(error))
+            existing = getattr(error, "existing", None)
         else:
             flash(_("Assigned to %(unit)s.", unit=paths.get(unit.id, unit.name)), "success")
             return redirect(url_for("study.assignments", _anchor=f"a{assignment.id}"))
@@ -175,7 +177,6 @@ def extend_assignment(assignment_id: int):
 
 @bp.post("/study/assignments/<int:assignment_id>/close")
 @login_required
-    existing = None
 def close_assignment(assignment_id: int):
     """Close a period by hand; its roster is frozen."""
     assignment = db.get_or_404(Assignment, assignment_id)
@@ -187,4 +188,3 @@ def close_assignment(assignment_id: int):
         else:
             flash(_("This period was already closed."), "info")
     return redirect(url_for("study.assignments"))
-            existing = getattr(error, "existing", None)
