@@ -229,6 +229,21 @@ class OfflineLesson(db.Model):
     attendees: Mapped[list["User"]] = relationship(secondary=offline_lesson_attendees)  # noqa: F821
 
 
+class OfflineLateEntry(db.Model):
+    """补录: an offline lesson entered for a member after the due time of an open period that
+    counts one of its modules, so the member's row in that period's report says so."""
+
+    __tablename__ = "offline_late_entries"
+
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(
+        ForeignKey("offline_lessons.id", ondelete="CASCADE"), primary_key=True, index=True)
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class OfflineLessonRevision(db.Model):
     """The state of an offline lesson record before a correction, and who corrected it."""
 

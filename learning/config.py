@@ -94,6 +94,10 @@ class Config:
     READING_MAX_GAP_SECONDS = 120
     READING_MIN_SHARE = 0.5
 
+    # Offline lessons: how many days back a lesson date may lie when it is entered (a lesson
+    # "held" months ago could rewrite a period's history).
+    OFFLINE_BACKDATE_DAYS = 31
+
     # Timed quizzes: answers saved and submits made this long after the deadline still count
     # (a phone on a bad line); later, the attempt is closed with what was saved by then.
     QUIZ_GRACE_SECONDS = 30
@@ -163,6 +167,7 @@ def environment_settings(env: str) -> dict:
     settings["PROXY_COUNT"] = _int("PROXY_COUNT", 0)
     settings["ATTACHMENT_MAX_MB"] = _int("ATTACHMENT_MAX_MB", 200)
     settings["READING_MAX_GAP_SECONDS"] = _int("READING_MAX_GAP_SECONDS", 120)
+    settings["OFFLINE_BACKDATE_DAYS"] = _int("OFFLINE_BACKDATE_DAYS", 31)
     if os.environ.get("READING_MIN_SHARE"):
         settings["READING_MIN_SHARE"] = float(os.environ["READING_MIN_SHARE"])
     settings["QUIZ_GRACE_SECONDS"] = _int("QUIZ_GRACE_SECONDS", 30)

@@ -2,7 +2,7 @@
 
 from flask_login import current_user
 from flask_smorest import abort
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from courses.models import OfflineLesson
 from courses.offline import services
@@ -31,21 +31,24 @@ class LessonSchema(Schema):
 
 
 class LessonPatchSchema(Schema):
-    held_on = fields.Date()
-    place = fields.String(validate=validate.Length(min=1, max=services.PLACE_MAX))
-    topic = fields.String(validate=validate.Length(max=services.TOPIC_MAX))
-    notes = fields.String(validate=validate.Length(max=services.NOTES_MAX))
-    module_ids = fields.List(fields.Integer(), validate=validate.Length(min=1))
-    attendee_ids = fields.List(fields.Integer(), validate=validate.Length(min=1))
+    """The fields as read; their rules are the service's (courses/offline/services.py), so the
+    API reports every problem at once, in the same words as the page."""
+
+    held_on = fields.Date(metadata={
+        "description": "not in the future, at most OFFLINE_BACKDATE_DAYS days back"})
+    place = fields.String(metadata={"description": f"1 to {services.PLACE_MAX} characters"})
+    topic = fields.String(metadata={"description": f"at most {services.TOPIC_MAX} characters"})
+    notes = fields.String(metadata={"description": f"at most {services.NOTES_MAX} characters"})
+    module_ids = fields.List(fields.Integer(), metadata={"description": "at least one"})
+    attendee_ids = fields.List(fields.Integer(), metadata={"description": "at least one"})
 
 
 class LessonCreateSchema(LessonPatchSchema):
     unit_id = fields.Integer(required=True)
     held_on = fields.Date(required=True)
-    place = fields.String(required=True, validate=validate.Length(min=1, max=services.PLACE_MAX))
-    module_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1))
-    attendee_ids = fields.List(fields.Integer(), required=True,
-                               validate=validate.Length(min=1))
+    place = fields.String(required=True)
+    module_ids = fields.List(fields.Integer(), required=True)
+    attendee_ids = fields.List(fields.Integer(), required=True)
 
 
 class LessonListArgs(Schema):
@@ -63,7 +66,7 @@ def _body(lesson: OfflineLesson, revision_count: int = 0) -> dict:
 
 def _refuse(error: services.OfflineError):
     db.session.rollback()
-    abort(422, message=str(error), errors={"json": {error.field: [str(error)]}})
+    abort(422, message=str(error), errors={"json": error.errors})
 
 
 def _lesson_or_404(lesson_id: int) -> OfflineLesson:

@@ -9,6 +9,17 @@ pair the correction removed loses its completion only when that completion came 
 offline lesson (completed_via "offline") and no offline lesson (this one as corrected, or any
 other) still lists that member with that module. Completions by reading, confirm, quiz or posts
 are never touched, and completed_at of a kept completion never moves.
+
+History rule (issue 17): a lesson cannot rewrite a period's history. Its date may not be in the
+future (the site's day) nor more than OFFLINE_BACKDATE_DAYS days back. A lesson whose
+completions would count in a closed period (an attendee on its frozen roster, a module it
+counts, not complete yet, and the lesson day starting before the close) is refused: that
+period's roster and figures are frozen. A correction that changes the date, modules or
+attendees of a lesson that counts in a closed period is refused the same way (place, topic and
+notes can still be corrected), and the date rules apply to it as to a new lesson. A lesson
+entered after the due time of a period that is still open is accepted and marked 补录
+(OfflineLateEntry, per period and member, and an "offline.entered_late" audit entry) for the
+attendees it completes a module of that period for.
 """
 
 from dataclasses import dataclass
@@ -16,21 +27,25 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, select, update
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from courses import progress
 from courses.models import (
     Assignment,
+    AssignmentMember,
     Course,
     Module,
+    OfflineLateEntry,
     OfflineLesson,
     OfflineLessonRevision,
     Progress,
     offline_lesson_attendees,
     offline_lesson_modules,
 )
+from courses.study.services import assignment_label
 from learning.accounts.models import User
 from learning.audit.services import record
 from learning.dbtypes import utcnow
@@ -45,11 +60,13 @@ NOTES_MAX = 5000
 
 
 class OfflineError(ValueError):
-    """A lesson record broke a rule; `field` names the input, the message is shown to the user."""
+    """A lesson record broke rules: `errors` maps each input to its messages, all of them at
+    once; `field` is the first input named."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(" ".join(m for messages in errors.values() for m in messages))
+        self.errors = errors
+        self.field = next(iter(errors))
 
 
 @dataclass
@@ -140,50 +157,194 @@ def snapshot(lesson: OfflineLesson) -> dict:
     }
 
 
-def _check(unit: OrgUnit, data: LessonInput) -> tuple[list[Module], list[User]]:
-    """Check every field against the rules and the unit; the loaded modules and attendees."""
-    today = utcnow().date()
-    if data.held_on is None:
-        raise OfflineError("held_on", _("Enter the date the lesson was held."))
-    # One day of slack: a lesson held this morning in China may still be "tomorrow" in UTC.
-    if data.held_on > today + timedelta(days=1):
-        raise OfflineError("held_on", _("The lesson date cannot be in the future."))
-    if data.held_on < today - timedelta(days=3660):
-        raise OfflineError("held_on", _("The lesson date is too far in the past."))
+FIELDS = ("held_on", "place", "topic", "notes", "module_ids", "attendee_ids")
+
+
+def local_today() -> date:
+    """Today in the site's time zone: a lesson date is a day of the people who held it."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return utcnow().astimezone(zone).date()
+
+
+def check_lesson(unit: OrgUnit, data: LessonInput, lesson: OfflineLesson | None = None
+                 ) -> tuple[list[Module], list[User]]:
+    """Check a new lesson (or a correction of `lesson`) against the rules, the unit and the
+    periods' history; the loaded modules and attendees. Reads only, so a page can report
+    every problem at once: OfflineError names them all."""
+    problems: dict[str, list[str]] = {name: [] for name in FIELDS}
     data.place = (data.place or "").strip()
     if not data.place or len(data.place) > PLACE_MAX:
-        raise OfflineError("place", _("Enter the place (1 to %(n)d characters).", n=PLACE_MAX))
+        problems["place"].append(_("Enter the place (1 to %(n)d characters).", n=PLACE_MAX))
     data.topic = (data.topic or "").strip()
     if len(data.topic) > TOPIC_MAX:
-        raise OfflineError("topic", _("The topic has at most %(n)d characters.", n=TOPIC_MAX))
+        problems["topic"].append(_("The topic has at most %(n)d characters.", n=TOPIC_MAX))
     data.notes = (data.notes or "").strip()
     if len(data.notes) > NOTES_MAX:
-        raise OfflineError("notes", _("The notes have at most %(n)d characters.", n=NOTES_MAX))
+        problems["notes"].append(_("The notes have at most %(n)d characters.", n=NOTES_MAX))
 
+    modules: list[Module] = []
     module_ids = sorted(set(data.module_ids))
     if not module_ids:
-        raise OfflineError("module_ids", _("Choose at least one module the lesson covered."))
-    modules = db.session.scalars(
-        select(Module).join(Course, Course.id == Module.course_id)
-        .where(Module.id.in_(module_ids), Module.published, Course.published)).all()
-    unknown = sorted(set(module_ids) - {m.id for m in modules})
-    if unknown:
-        raise OfflineError("module_ids", _(
-            "These modules do not exist or are not published: %(ids)s.",
-            ids=", ".join(map(str, unknown))))
+        problems["module_ids"].append(_("Choose at least one module the lesson covered."))
+    else:
+        modules = list(db.session.scalars(
+            select(Module).join(Course, Course.id == Module.course_id)
+            .where(Module.id.in_(module_ids), Module.published, Course.published)))
+        unknown = sorted(set(module_ids) - {m.id for m in modules})
+        if unknown:
+            problems["module_ids"].append(_(
+                "These modules do not exist or are not published: %(ids)s.",
+                ids=", ".join(map(str, unknown))))
 
+    attendees: list[User] = []
     attendee_ids = sorted(set(data.attendee_ids))
     if not attendee_ids:
-        raise OfflineError("attendee_ids", _("Choose at least one attendee."))
-    attendees = db.session.scalars(
-        select(User).where(User.id.in_(attendee_ids), User.active,
-                           User.id.in_(roster_ids_select(unit)))).all()
-    outside = sorted(set(attendee_ids) - {u.id for u in attendees})
-    if outside:
-        raise OfflineError("attendee_ids", _(
-            "These attendees are not on the roster of %(unit)s: %(ids)s.",
-            unit=unit.name, ids=", ".join(map(str, outside))))
-    return list(modules), list(attendees)
+        problems["attendee_ids"].append(_("Choose at least one attendee."))
+    else:
+        attendees = list(db.session.scalars(
+            select(User).where(User.id.in_(attendee_ids), User.active,
+                               User.id.in_(roster_ids_select(unit)))))
+        outside = sorted(set(attendee_ids) - {u.id for u in attendees})
+        if outside:
+            problems["attendee_ids"].append(_(
+                "These attendees are not on the roster of %(unit)s: %(ids)s.",
+                unit=unit.name, ids=", ".join(map(str, outside))))
+
+    if data.held_on is None:
+        problems["held_on"].append(_("Enter the date the lesson was held."))
+    elif lesson is None or _counted_change(lesson, data, module_ids, attendee_ids):
+        # Place, topic and notes change no figure: the history rules apply to the rest.
+        problems["held_on"] += _history_problems(data.held_on, module_ids, attendee_ids, lesson,
+                                                 checkable=not (problems["module_ids"]
+                                                                or problems["attendee_ids"]))
+    problems = {name: messages for name, messages in problems.items() if messages}
+    if problems:
+        raise OfflineError(problems)
+    return modules, attendees
+
+
+def _counted_change(lesson: OfflineLesson, data: LessonInput, module_ids: list[int],
+                    attendee_ids: list[int]) -> bool:
+    """The correction changes what the lesson counts: its date, modules or attendees."""
+    return (data.held_on != lesson.held_on
+            or module_ids != sorted(m.id for m in lesson.modules)
+            or attendee_ids != sorted(u.id for u in lesson.attendees))
+
+
+def _history_problems(held_on: date, module_ids: list[int], attendee_ids: list[int],
+                      lesson: OfflineLesson | None, checkable: bool) -> list[str]:
+    """Why a lesson held on `held_on` with these modules and attendees would rewrite history
+    (empty when it would not); `lesson` is the record being corrected."""
+    today = local_today()
+    days = int(current_app.config["OFFLINE_BACKDATE_DAYS"])
+    if held_on > today:
+        return [_("The lesson date cannot be in the future.")]
+    if held_on < today - timedelta(days=days):
+        return [_("The lesson date is more than %(n)d days back: a lesson that old can no "
+                  "longer be entered.", n=days)]
+    if not checkable:
+        return []
+    closed = _closed_period(held_on, module_ids, attendee_ids, pending=True)
+    if closed is None and lesson is not None:  # what the record counts now stays as it is
+        closed = _closed_period(lesson.held_on, [m.id for m in lesson.modules],
+                                [u.id for u in lesson.attendees], pending=False)
+    if closed is None:
+        return []
+    return [_("This lesson counts in %(period)s of %(unit)s, which was closed on %(date)s: a "
+              "closed period's roster and figures are frozen.",
+              period=assignment_label(closed), unit=closed.unit.name,
+              date=format_datetime(closed.closed_at, "yyyy-MM-dd HH:mm"))]
+
+
+def _counted_module():
+    """Join condition: the Module is one the Assignment counts (its module, or its course's)."""
+    return or_(Assignment.module_id == Module.id,
+               and_(Assignment.module_id.is_(None), Assignment.course_id == Module.course_id))
+
+
+def _closed_period(held_on: date, module_ids: list[int], user_ids: list[int], *,
+                   pending: bool) -> Assignment | None:
+    """The latest closed period a lesson would count in: one of the people is on its frozen
+    roster, it counts one of the modules, and it closed after the lesson day began (the
+    completions are dated then). `pending`: only pairs not complete yet (nothing changes for
+    the others)."""
+    if not module_ids or not user_ids:
+        return None
+    query = (
+        select(Assignment)
+        .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
+        .join(Module, _counted_module())
+        .where(Assignment.closed_at.is_not(None),
+               Assignment.closed_at >= completion_time(held_on),
+               AssignmentMember.user_id.in_(user_ids), Module.id.in_(module_ids))
+        .options(joinedload(Assignment.unit), joinedload(Assignment.course),
+                 joinedload(Assignment.module))
+        .order_by(Assignment.closed_at.desc(), Assignment.id.desc()).limit(1)
+    )
+    if pending:
+        query = query.where(~exists().where(
+            Progress.user_id == AssignmentMember.user_id, Progress.module_id == Module.id,
+            Progress.completed_at.is_not(None)))
+    return db.session.scalar(query)
+
+
+def _late_periods(module_ids: list[int], user_ids: list[int]) -> list[tuple[int, int, int]]:
+    """(assignment_id, user_id, module_id) for the open periods already past their due time
+    that count one of the modules, with each of the people at or below the assigned unit."""
+    assigned, theirs = aliased(OrgUnit), aliased(OrgUnit)
+    return [tuple(row) for row in db.session.execute(
+        select(Assignment.id, Membership.user_id, Module.id)
+        .join(Module, _counted_module())
+        .join(assigned, assigned.id == Assignment.unit_id)
+        .join(Membership, Membership.user_id.in_(user_ids))
+        .join(theirs, and_(theirs.id == Membership.unit_id,
+                           theirs.path.startswith(assigned.path)))
+        .where(Assignment.closed_at.is_(None), Assignment.due_at < utcnow(),
+               Module.id.in_(module_ids))
+        .distinct())]
+
+
+def _not_complete(user_ids: list[int], module_ids: list[int]) -> set[tuple[int, int]]:
+    """The (user, module) pairs among these that are not complete now."""
+    done = set(db.session.execute(
+        select(Progress.user_id, Progress.module_id)
+        .where(Progress.user_id.in_(user_ids), Progress.module_id.in_(module_ids),
+               Progress.completed_at.is_not(None))).tuples())
+    return {(u, m) for u in user_ids for m in module_ids} - done
+
+
+class _LateMarks:
+    """补录 marks of one write: the late periods and the pairs still open, read before the
+    lesson's completions are written, then stored with the lesson."""
+
+    def __init__(self, modules: list[Module], attendees: list[User]) -> None:
+        module_ids, user_ids = [m.id for m in modules], [u.id for u in attendees]
+        self.periods = _late_periods(module_ids, user_ids)
+        self.pending = _not_complete(user_ids, module_ids) if self.periods else set()
+
+    def store(self, lesson: OfflineLesson, actor) -> dict[str, list[int]]:
+        """Mark the members this lesson completed a module of a late period for; audited."""
+        marks: dict[int, set[int]] = {}
+        for assignment_id, user_id, module_id in self.periods:
+            if (user_id, module_id) in self.pending:
+                marks.setdefault(assignment_id, set()).add(user_id)
+        if marks:  # a correction may find some of them marked already
+            stored = set(db.session.execute(
+                select(OfflineLateEntry.assignment_id, OfflineLateEntry.user_id)
+                .where(OfflineLateEntry.lesson_id == lesson.id)).tuples())
+            marks = {a: users - {u for b, u in stored if b == a} for a, users in marks.items()}
+        late = {str(a): sorted(users) for a, users in sorted(marks.items()) if users}
+        if not late:
+            return {}
+        at = utcnow()
+        db.session.add_all(
+            OfflineLateEntry(assignment_id=int(a), user_id=u, lesson_id=lesson.id, entered_at=at)
+            for a, users in late.items() for u in users)
+        record("offline.entered_late",
+               f"offline lesson {lesson.id} entered after the due time (补录) of assignment "
+               f"{', '.join(late)}: {sum(map(len, late.values()))} member(s) marked",
+               target=lesson, actor=actor, details={"assignments": late})
+        return late
 
 
 def completion_time(held_on: date) -> datetime:
@@ -195,8 +356,10 @@ def completion_time(held_on: date) -> datetime:
 
 
 def record_lesson(unit: OrgUnit, data: LessonInput, actor) -> OfflineLesson:
-    """Record a lesson held by `unit` and complete its modules for its attendees (offline)."""
-    modules, attendees = _check(unit, data)
+    """Record a lesson held by `unit` and complete its modules for its attendees (offline);
+    entered after a period's due time, it is marked 补录 there (see the module docstring)."""
+    modules, attendees = check_lesson(unit, data)
+    late = _LateMarks(modules, attendees)
     lesson = OfflineLesson(unit_id=unit.id, held_on=data.held_on, place=data.place,
                            topic=data.topic, notes=data.notes,
                            recorded_by_id=getattr(actor, "id", None),
@@ -209,6 +372,7 @@ def record_lesson(unit: OrgUnit, data: LessonInput, actor) -> OfflineLesson:
            target=lesson, actor=actor,
            details={"held_on": data.held_on.isoformat(), "modules": [m.id for m in modules],
                     "attendees": [u.id for u in attendees], "completed": completed})
+    late.store(lesson, actor)
     return lesson
 
 
@@ -220,7 +384,7 @@ def correct_lesson(lesson: OfflineLesson, data: LessonInput,
     # (PostgreSQL row lock; SQLite serialises writers anyway).
     db.session.refresh(lesson, with_for_update=True)
     unit = lesson.unit
-    modules, attendees = _check(unit, data)
+    modules, attendees = check_lesson(unit, data, lesson)
     before = snapshot(lesson)
     unchanged = (before["held_on"] == data.held_on.isoformat() and before["place"] == data.place
                  and before["topic"] == data.topic and before["notes"] == data.notes
@@ -228,6 +392,7 @@ def correct_lesson(lesson: OfflineLesson, data: LessonInput,
                  and [a["id"] for a in before["attendees"]] == sorted(u.id for u in attendees))
     if unchanged:
         return None
+    late = _LateMarks(modules, attendees)
     revision = OfflineLessonRevision(
         lesson_id=lesson.id, editor_id=getattr(editor, "id", None),
         editor_name=getattr(editor, "username", None) or "system", snapshot=before)
@@ -244,6 +409,11 @@ def correct_lesson(lesson: OfflineLesson, data: LessonInput,
     completed = progress.complete_many([u.id for u in attendees], [m.id for m in modules],
                                        "offline", at=completion_time(data.held_on))
     withdrawn = _withdraw_orphaned(old_user_ids, old_module_ids)
+    # A member no longer in the lesson was not entered late by it.
+    db.session.execute(delete(OfflineLateEntry).where(
+        OfflineLateEntry.lesson_id == lesson.id,
+        OfflineLateEntry.user_id.not_in([u.id for u in attendees])))
+    late.store(lesson, editor)
     after = snapshot(lesson)
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     record("offline.correct", f"corrected offline lesson {lesson.id} of {unit.name}",

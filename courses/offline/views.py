@@ -55,13 +55,16 @@ def _form_page(form: LessonForm, unit: OrgUnit, lesson: OfflineLesson | None):
     modules = services.module_choices(unit)
     if form.is_submitted() and form.select_all.data:
         form.attendee_ids.data = [user.id for user, _unit in roster]
-    elif form.save.data and form.validate_on_submit():
+    elif form.save.data and form.is_submitted():
+        readable = form.validate()  # CSRF, and input the form could not read
         data = services.LessonInput(
-            held_on=form.held_on.data, place=form.place.data, topic=form.topic.data or "",
+            held_on=form.held_on.data, place=form.place.data or "", topic=form.topic.data or "",
             notes=form.notes.data or "", module_ids=form.module_ids.data or [],
             attendee_ids=form.attendee_ids.data or [])
         try:
-            if lesson is None:
+            if not readable:  # still check the rest, so that every problem shows at once
+                services.check_lesson(unit, data, lesson)
+            elif lesson is None:
                 lesson = services.record_lesson(unit, data, current_user)
                 flash(_("Offline lesson recorded; %(n)d attendees' modules are complete.",
                         n=len(data.attendee_ids)), "success")
@@ -73,10 +76,13 @@ def _form_page(form: LessonForm, unit: OrgUnit, lesson: OfflineLesson | None):
                           "success")
         except services.OfflineError as error:
             db.session.rollback()
-            form[error.field].errors = [*form[error.field].errors, str(error)]
-            flash(str(error), "danger")
+            for name, messages in error.errors.items():
+                if not form[name].errors:  # a date the form could not read says so already
+                    form[name].errors = [*form[name].errors, *messages]
         else:
-            return redirect(url_for("offline.show", lesson_id=lesson.id))
+            if readable:
+                return redirect(url_for("offline.show", lesson_id=lesson.id))
+        flash(_("The lesson was not saved: correct the fields marked below."), "danger")
     groups: dict[int, list[User]] = {}
     group_units: dict[int, OrgUnit] = {}
     for user, member_unit in roster:

@@ -128,6 +128,8 @@ class MemberRowSchema(Schema):
         "description": "reading | confirm | quiz | offline | posts"})
     best_score = fields.Float(allow_none=True, metadata={"description": "best quiz score, %"})
     posts = fields.Integer()
+    entered_late = fields.Boolean(metadata={
+        "description": "补录: an offline lesson was entered for the member after the due time"})
 
 
 class PageArgs(Schema):

@@ -47,7 +47,14 @@ from sqlalchemy import Integer, String, and_, bindparam, case, func, literal, or
 from sqlalchemy.orm import aliased
 
 from courses.discussions.models import Post, Thread
-from courses.models import Assignment, AssignmentMember, CourseProgress, Module, Progress
+from courses.models import (
+    Assignment,
+    AssignmentMember,
+    CourseProgress,
+    Module,
+    OfflineLateEntry,
+    Progress,
+)
 from courses.study.services import now, roster_select
 from learning.accounts.models import User
 from learning.extensions import db
@@ -104,6 +111,8 @@ class MemberRow:
     username: str = ""
     best_score: float | None = None  # best finished quiz attempt in scope, in %
     posts: int = 0  # visible posts in the threads of the modules in scope
+    # 补录: an offline lesson was entered for the member after the due time (courses.offline).
+    entered_late: bool = False
 
 
 @dataclass
@@ -490,7 +499,8 @@ def member_rows(assignment: Assignment, unit: OrgUnit, at: datetime | None = Non
     shape, params = _member_params(assignment, unit, at)
     query = _member_query(shape, status=bool(status), paged=limit is not None)
     params |= {"status": status, "limit": limit, "offset": offset}
-    return [MemberRow(*row) for row in db.session.execute(query, params)]
+    return _entered_late(assignment, [MemberRow(*row) for row in db.session.execute(query,
+                                                                                  params)])
 
 
 def member_row(assignment: Assignment, unit: OrgUnit, user_id: int,
@@ -499,7 +509,19 @@ def member_row(assignment: Assignment, unit: OrgUnit, user_id: int,
     shape, params = _member_params(assignment, unit, at)
     row = db.session.execute(_member_query(shape, one=True),
                              params | {"user_id": user_id}).first()
-    return MemberRow(*row) if row else None
+    return _entered_late(assignment, [MemberRow(*row)])[0] if row else None
+
+
+def _entered_late(assignment: Assignment, rows: list[MemberRow]) -> list[MemberRow]:
+    """Mark the rows of members an offline lesson was entered for after the due time (补录),
+    by the marks courses.offline stores (1 query when there are rows)."""
+    if rows:
+        late = set(db.session.scalars(select(OfflineLateEntry.user_id).where(
+            OfflineLateEntry.assignment_id == assignment.id,
+            OfflineLateEntry.user_id.in_([row.user_id for row in rows]))))
+        for row in rows:
+            row.entered_late = row.user_id in late
+    return rows
 
 
 def _leaders(unit_ids: set[int]) -> dict[int, list[str]]:

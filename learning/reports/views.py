@@ -147,6 +147,7 @@ class _MemberLine(NamedTuple):
     last_completed: str  # short date and time, or "—"
     best_score: str  # "83%", or "—"
     posts: int
+    entered_late: bool = False  # 补录 (courses.offline)
 
 
 def _member_lines(rows: list[figures.MemberRow], assignment, unit,
@@ -160,7 +161,8 @@ def _member_lines(rows: list[figures.MemberRow], assignment, unit,
         f"{prefix}{row.user_id}", row.name, row.unit_name, row.status, labels[row.status],
         f"{row.done}/{row.total}",
         datetimeformat(row.last_completed_at, "short") if row.last_completed_at else "—",
-        "—" if row.best_score is None else f"{row.best_score:.0f}%", row.posts)
+        "—" if row.best_score is None else f"{row.best_score:.0f}%", row.posts,
+        row.entered_late)
         for row in rows]
 
 
