@@ -5,6 +5,7 @@ Each command runs as one transaction: it commits at the end or, on any error, wr
 
 import os
 import sys
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 
@@ -56,10 +57,10 @@ def create_user_command(username: str, display_name: str, admin: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Only check the file and report what would change.")
 @click.option("--passwords-out", type=click.Path(dir_okay=False, path_type=Path),
-              default="initial-passwords.xlsx", show_default=True,
-              help="Where to write the new members' initial passwords (XLSX).")
+              help="Where to write the new members' initial passwords (XLSX, mode 0600). "
+                   "Default: a new initial-passwords-<date>-<time>.xlsx in the instance folder.")
 @in_default_locale
-def roster_import_command(file: Path, dry_run: bool, passwords_out: Path) -> None:
+def roster_import_command(file: Path, dry_run: bool, passwords_out: Path | None) -> None:
     """Import a roster CSV/XLSX (all-or-nothing); exits non-zero when any row has errors."""
     from learning.roster import services
 
@@ -74,6 +75,10 @@ def roster_import_command(file: Path, dry_run: bool, passwords_out: Path) -> Non
     for error in plan.errors:
         column = f" [{error.column}]" if error.column else ""
         click.echo(f"{file.name}: row {error.row}{column}: {error.message}", err=True)
+    for warning in plan.warnings:
+        column = f" [{warning.column}]" if warning.column else ""
+        click.echo(f"{file.name}: row {warning.row}{column}: warning: {warning.message}",
+                   err=True)
     summary = plan.summary
     click.echo("rows {rows}, new {new}, updated {updated}, unchanged {unchanged}, "
                "units to create {units_to_create}, errors {errors}".format(**summary))
@@ -88,12 +93,18 @@ def roster_import_command(file: Path, dry_run: bool, passwords_out: Path) -> Non
     if result.credentials:
         # Written before the commit: the passwords exist nowhere else, so an import whose
         # passwords file cannot be written must not happen at all.
+        content = services.credentials_xlsx(result.credentials)
         try:
-            _write_private(passwords_out, services.credentials_xlsx(result.credentials))
+            if passwords_out is None:
+                passwords_out = _new_private_file(Path(current_app.instance_path),
+                                                  "initial-passwords", ".xlsx", content)
+            else:
+                _write_private(passwords_out, content)
         except OSError as error:
             db.session.rollback()
             raise click.ClickException(
-                f"cannot write {passwords_out}: {error.strerror}; nothing was imported."
+                f"cannot write {error.filename or passwords_out}: {error.strerror}; "
+                "nothing was imported."
             ) from error
     try:
         db.session.commit()
@@ -103,15 +114,37 @@ def roster_import_command(file: Path, dry_run: bool, passwords_out: Path) -> Non
         raise
     if result.credentials:
         click.echo(f"Initial passwords of {len(result.credentials)} new members: {passwords_out}")
+        click.echo("Only you can read that file; delete it once the passwords are handed out.")
     click.echo("Imported.")
 
 
-def _write_private(path: Path, content: bytes) -> None:
-    """Write a file only its owner may read, from the moment it exists."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def _write_private(path: Path, content: bytes, *, exclusive: bool = False) -> None:
+    """Write a file only its owner may read, from the moment it exists.
+
+    `exclusive` refuses (FileExistsError) to touch a file that is already there.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
     with os.fdopen(fd, "wb") as handle:
         os.fchmod(handle.fileno(), 0o600)  # an existing file keeps its old mode otherwise
         handle.write(content)
+
+
+def _new_private_file(folder: Path, stem: str, suffix: str, content: bytes) -> Path:
+    """Write `content` to a new owner-only file in `folder`, named by the time; returns its path.
+
+    Never replaces a file: an earlier import's passwords may not have been handed out yet.
+    """
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stamp = datetime.now().astimezone().strftime("%Y%m%d-%H%M%S")
+    path, number = folder / f"{stem}-{stamp}{suffix}", 1
+    while True:
+        try:
+            _write_private(path, content, exclusive=True)
+            return path
+        except FileExistsError:  # two imports in one second
+            number += 1
+            path = folder / f"{stem}-{stamp}-{number}{suffix}"
 
 
 @click.command("demo")

@@ -71,27 +71,28 @@ def check_size(data: bytes) -> None:
 
 
 def read_rows(
-    data: bytes, filename: str, *, csv_cell: Callable[[str], str] | None = None
+    data: bytes, filename: str, *, cell: Callable[[str], str] | None = None
 ) -> Iterator[list[str]]:
     """The physical rows of a .csv or .xlsx upload (by its extension), blank rows included.
 
     The size and the extension are checked at once; the content as the rows are read.
-    `csv_cell`, when given, is applied to every CSV cell's text (a writer that guarded its CSV
-    cells against formulas undoes the guard here; XLSX cells need no guard).
+    `cell`, when given, is applied to every cell's text (a reader of files the app wrote undoes
+    learning.workbooks' formula guard here).
     """
     check_size(data)
     suffix = PurePath(filename).suffix.lower()
     if suffix == CSV:
         rows = csv_rows(data)
-        return rows if csv_cell is None else ([csv_cell(cell) for cell in row] for row in rows)
-    if suffix == XLSX:
-        return xlsx_rows(data)
-    raise FileRefused(
-        _l(
-            "unsupported file type %(suffix)s; save the file as .xlsx or .csv",
-            suffix=suffix or _l("(no extension)"),
+    elif suffix == XLSX:
+        rows = xlsx_rows(data)
+    else:
+        raise FileRefused(
+            _l(
+                "unsupported file type %(suffix)s; save the file as .xlsx or .csv",
+                suffix=suffix or _l("(no extension)"),
+            )
         )
-    )
+    return rows if cell is None else ([cell(text) for text in row] for row in rows)
 
 
 def numbered(rows: Iterable[list[str]]) -> Iterator[tuple[int, list[str]]]:

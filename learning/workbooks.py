@@ -1,7 +1,9 @@
 """Write XLSX workbooks and CSV files that open cleanly in Chinese Excel.
 
-Pure: values in, bytes out; no database. Shared by every export (quiz statistics, the question
-sheet, the completion report), so they all follow the same rules:
+Pure: values in, bytes out; no database. Every spreadsheet and CSV file the app writes is made
+here (quiz statistics, the question sheet, the completion report, the roster template and the
+initial passwords): nothing else creates an openpyxl Workbook or a csv writer (a test checks), so
+they all follow the same rules:
 
 * A text that Excel would read as a formula (first character = + - @, tab or CR) gets a leading
   ' (formula injection: a member named `=HYPERLINK(...)` must stay a name); plain numbers such
@@ -12,7 +14,8 @@ sheet, the completion report), so they all follow the same rules:
 * CSV: UTF-8 with a BOM (without it Chinese Excel guesses GBK and shows mojibake), CRLF line
   ends, dates as "YYYY-MM-DD HH:MM" in the reader's time zone, percentages as "83.3%".
 
-Only this module and the readers of files written here (quizzes.formats.sheet) know the guard.
+Only this module knows the guard; a reader of files written here (quizzes.formats.sheet) undoes
+it with unguard_formula.
 """
 
 from __future__ import annotations
@@ -45,20 +48,49 @@ _NUMBER_RE = re.compile(r"[+-]?\d+(?:\.\d+)?")
 # --- Formulas -----------------------------------------------------------------------------------
 
 
+def looks_like_formula(text: str) -> bool:
+    """Whether Excel would read `text`, typed into a cell, as a formula (plain numbers are not)."""
+    return text.startswith(FORMULA_START) and not _NUMBER_RE.fullmatch(text)
+
+
 def guard_formula(text: str) -> str:
     """Keep Excel from reading a text cell as a formula: prefix a ' (plain numbers stay).
 
     A text that already starts with ' before a formula character (or another ') gets one more,
     so a reader that strips one leading ' from such cells gets back exactly what was written.
     """
-    if text.startswith(FORMULA_START) and not _NUMBER_RE.fullmatch(text):
+    if looks_like_formula(text):
         return "'" + text
     if text.startswith("'") and text[1:].startswith(("'", *FORMULA_START)):
         return "'" + text
     return text
 
 
+def unguard_formula(text: str) -> str:
+    """Undo guard_formula on a cell read back from a file written here (CSV or XLSX)."""
+    if text.startswith("'") and text[1:].startswith(("'", *FORMULA_START)):
+        return text[1:]
+    return text
+
+
 # --- XLSX ---------------------------------------------------------------------------------------
+
+
+def new_workbook() -> Workbook:
+    """An empty workbook, to be filled only with header() and append()."""
+    return Workbook()
+
+
+def table_xlsx(title: str, titles: Sequence[str], widths: Iterable[int],
+               rows: Iterable[Sequence[object]], formats: dict[int, str] | None = None) -> bytes:
+    """A one-sheet workbook named `title`: a bold, frozen header row, then `rows`."""
+    workbook = new_workbook()
+    sheet = workbook.active
+    sheet.title = title
+    header(sheet, titles, widths)
+    for row in rows:
+        append(sheet, row, formats)
+    return workbook_bytes(workbook)
 
 
 def header(sheet: Worksheet, titles: Sequence[str], widths: Iterable[int]) -> None:

@@ -23,7 +23,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -35,6 +34,7 @@ from learning.workbooks import (
     append,
     csv_bytes,
     header,
+    new_workbook,
     share,
     workbook_bytes,
 )
@@ -73,7 +73,7 @@ def report_xlsx(report: UnitReport, members: list[MemberRow],
                 not_completed: list[NotCompletedGroup], *, title: str, unit_label: str,
                 period_label: str, generated_at: datetime) -> bytes:
     """The workbook: summary by unit, members and 未学名单, in the reader's language."""
-    workbook = Workbook()
+    workbook = new_workbook()
     summary = workbook.active
     summary.title = _sheet_title(_("Summary by unit"))
     table = _summary_table(report)

@@ -41,6 +41,9 @@ class RosterImportResultSchema(Schema):
     applied = fields.Boolean()
     summary = fields.Dict(keys=fields.String(), values=fields.Integer())
     errors = fields.List(fields.Nested(RowErrorSchema))
+    warnings = fields.List(fields.Nested(RowErrorSchema),
+                           metadata={"description": "values allowed but worth a second look "
+                                     "(a name that starts like a spreadsheet formula)"})
     changes = fields.List(fields.Nested(RowChangeSchema))
     units_to_create = fields.List(fields.String())
     credentials = fields.List(fields.Nested(CredentialSchema),
@@ -57,12 +60,16 @@ class RosterFileSchema(Schema):
     file = fields.Raw(metadata={"type": "string", "format": "binary"}, required=True)
 
 
+def _row_notes(notes) -> list[dict]:
+    return [{"row": n.row, "column": n.column, "message": str(n.message)} for n in notes]
+
+
 def _plan_body(plan, applied: bool, credentials=None) -> dict:
     return {
         "applied": applied,
         "summary": plan.summary,
-        "errors": [{"row": e.row, "column": e.column, "message": str(e.message)}
-                   for e in plan.errors],
+        "errors": _row_notes(plan.errors),
+        "warnings": _row_notes(plan.warnings),
         "changes": [vars(change) for change in plan.changes],
         "units_to_create": plan.units_to_create,
         "credentials": credentials or [],

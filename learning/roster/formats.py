@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 # the upload limit is re-exported for the pages and messages that state it.
 from learning.spreadsheets import MAX_FILE_BYTES as MAX_FILE_BYTES
 from learning.spreadsheets import Column, FileRefused, find_columns, read_rows, split_header
+from learning.workbooks import looks_like_formula
 
 MAX_ROWS = 20_000  # data rows
 
@@ -90,10 +91,12 @@ class RowError:
 
 @dataclass
 class RosterFile:
-    """The result of reading a roster: the good rows, and every problem found, in row order."""
+    """The result of reading a roster: the good rows, every problem found, in row order, and the
+    warnings about good rows that are worth a second look (they do not stop an import)."""
 
     rows: list[RosterRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
 
 
 def read_roster(data: bytes, filename: str) -> RosterFile:
@@ -103,8 +106,9 @@ def read_roster(data: bytes, filename: str) -> RosterFile:
     result = RosterFile()
     first_row_of: dict[str, int] = {}  # username -> row that used it first
     for number, cells in rows:
-        row, errors = _read_row(number, cells, columns, first_row_of)
+        row, errors, warnings = _read_row(number, cells, columns, first_row_of)
         result.errors.extend(errors)
+        result.warnings.extend(warnings)
         if row is not None:
             result.rows.append(row)
     return result
@@ -135,8 +139,8 @@ def _find_columns(header: list[str]) -> dict[str, Column]:
 
 def _read_row(
     number: int, cells: list[str], columns: dict[str, Column], first_row_of: dict[str, int]
-) -> tuple[RosterRow | None, list[RowError]]:
-    """Validate one data row; return the row (None if it has errors) and its errors."""
+) -> tuple[RosterRow | None, list[RowError], list[RowError]]:
+    """Validate one data row; return the row (None if it has errors), its errors and warnings."""
     errors: list[RowError] = []
 
     def cell(name: str) -> str:
@@ -172,9 +176,29 @@ def _read_row(
         report(columns["phone"], message)
 
     if errors:
-        return None, errors
+        return None, errors, []
     assert role is not None  # no error means the role was understood
-    return RosterRow(number, name, username, unit_path, role, phone), errors
+    # A unit's name is checked level by level: reports show each level on its own.
+    unit_name = next((part for part in unit_path if looks_like_formula(part)), "")
+    warnings = [
+        RowError(number, column.header, _formula_warning(value))
+        for column, value in ((columns["name"], name), (username_column, username),
+                              (columns["unit"], unit_name))
+        if looks_like_formula(value)
+    ]
+    return RosterRow(number, name, username, unit_path, role, phone), errors, warnings
+
+
+def _formula_warning(value: str) -> str:
+    """A value that starts like a spreadsheet formula (=, +, -, @) is valid, and stays plain text
+    everywhere (learning.workbooks guards every spreadsheet the app writes); but no real name
+    starts that way, so it is more likely a pasted formula, or a probe, than a person."""
+    return _l(
+        "%(value)s begins with %(char)s, as a spreadsheet formula does; it is imported as plain "
+        "text, but check that it is right",
+        value=value,
+        char=value[0],
+    )
 
 
 def _username_source(columns: dict[str, Column], cell: Callable[[str], str]) -> tuple[Column, str]:

@@ -12,10 +12,7 @@ phone cell never erases a stored phone number.
 """
 
 from dataclasses import dataclass, field
-from io import BytesIO
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 
 from learning.accounts import services as accounts
@@ -25,6 +22,7 @@ from learning.extensions import db
 from learning.orgs.models import Membership, OrgUnit
 from learning.orgs.services import create_unit, guess_kind
 from learning.roster.formats import RosterFileError, RowError, read_roster
+from learning.workbooks import table_xlsx
 
 __all__ = ["RosterFileError", "RosterImportError", "apply_import", "plan_import"]
 
@@ -52,12 +50,14 @@ class RowChange:
 
 @dataclass
 class RosterPlan:
-    """The dry run: every error, every row's effect and the units that will be created."""
+    """The dry run: every error, every row's effect, the units that will be created and the
+    warnings (values worth a second look that do not stop the import)."""
 
     filename: str
     errors: list[RowError]
     changes: list[RowChange]
     units_to_create: list[str]
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -153,7 +153,7 @@ def plan_import(data: bytes, filename: str) -> RosterPlan:
         changes.append(RowChange(row.row, row.username, row.name, path_text, row.role, action,
                                  notes))
     return RosterPlan(filename, parsed.errors, changes,
-                      sorted("/".join(path) for path in to_create))
+                      sorted("/".join(path) for path in to_create), parsed.warnings)
 
 
 def apply_import(data: bytes, filename: str, actor: User | None = None) -> ImportResult:
@@ -218,18 +218,11 @@ def _ensure_units(rows, plan: RosterPlan) -> dict[tuple[str, ...], OrgUnit]:
 
 
 def credentials_xlsx(credentials: list[dict[str, str]]) -> bytes:
-    """The new accounts' initial passwords as a spreadsheet to print or hand out."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "初始密码"
-    sheet.append(["用户名", "姓名", "所属组织", "初始密码"])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for item in credentials:
-        sheet.append([item["username"], item["name"], item["unit"], item["password"]])
-    for column, width in zip("ABCD", (18, 12, 40, 14), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """The new accounts' initial passwords as a spreadsheet to print or hand out.
+
+    Names and units come from the uploaded file: the shared writer keeps a name such as
+    =HYPERLINK(...) a text, never a live formula in the file an admin opens.
+    """
+    return table_xlsx("初始密码", ["用户名", "姓名", "所属组织", "初始密码"], (18, 12, 40, 14),
+                      ([item["username"], item["name"], item["unit"], item["password"]]
+                       for item in credentials))

@@ -13,7 +13,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from openpyxl import Workbook
 from sqlalchemy.exc import IntegrityError
 
 from learning import staging
@@ -21,6 +20,7 @@ from learning.extensions import db
 from learning.permissions import can_manage_users, require, require_role
 from learning.roster import services
 from learning.roster.forms import RosterApplyForm, RosterUploadForm
+from learning.workbooks import table_xlsx
 
 bp = Blueprint("roster", __name__, url_prefix="/admin/roster")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -100,12 +100,9 @@ def passwords(token: str):
 @bp.get("/template.xlsx")
 def template():
     """An empty roster file with the expected headers and one example row."""
-    book = Workbook()
-    sheet = book.active
-    sheet.append(["姓名", "用户名", "所属组织", "角色", "手机号"])
-    sheet.append(["张三", "zhangsan", "某某团委/第一团支部/第一学习小组", "成员", "13800138000"])
-    out = BytesIO()
-    book.save(out)
-    out.seek(0)
-    return send_file(out, mimetype=XLSX_MIME, as_attachment=True,
+    content = table_xlsx("名单", ["姓名", "用户名", "所属组织", "角色", "手机号"],
+                         (12, 18, 40, 10, 14),
+                         [["张三", "zhangsan", "某某团委/第一团支部/第一学习小组", "成员",
+                           "13800138000"]])
+    return send_file(BytesIO(content), mimetype=XLSX_MIME, as_attachment=True,
                      download_name="roster-template.xlsx")

@@ -19,7 +19,6 @@ options scores in proportion (少选按比例得分).
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from learning.spreadsheets import (
     Column,
@@ -36,7 +36,9 @@ from learning.spreadsheets import (
     read_rows,
     split_header,
 )
-from learning.workbooks import FORMULA_START, csv_bytes
+from learning.workbooks import append as append_row
+from learning.workbooks import csv_bytes, new_workbook, unguard_formula, workbook_bytes
+from learning.workbooks import header as header_row
 
 from .questions import (
     BLANK,
@@ -109,7 +111,7 @@ def parse_sheet(data: bytes, filename: str) -> ImportResult:
     """Read an XLSX or CSV question sheet; every bad row is reported, good rows are kept."""
     try:
         # The file checks (size, encodings, XLSX safety) are learning.spreadsheets'.
-        rows = read_rows(data, filename, csv_cell=_unguard)
+        rows = read_rows(data, filename, cell=unguard_formula)
         header, numbered_rows = split_header(rows, max_rows=MAX_ROWS)
         columns = _find_columns(header)
         result = ImportResult()
@@ -423,48 +425,25 @@ def _row_for(question: ParsedQuestion) -> list[object] | str:
 def _write(rows: list[list[object]], fmt: str) -> bytes:
     header = [aliases[0] for aliases in HEADERS.values()]
     if fmt == "csv":
-        # Texts guarded against formulas (learning.workbooks); _unguard reads them back.
+        # Texts guarded against formulas (learning.workbooks); unguard_formula reads them back.
         return csv_bytes(header, [[_plain(value) for value in row] for row in rows])
     if fmt != "xlsx":
         raise ValueError(fmt)
     return _xlsx(header, rows)
 
 
-def _xlsx(header: list[str], rows: list[list[object]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    workbook = Workbook()
+def _xlsx(titles: list[str], rows: list[list[object]]) -> bytes:
+    workbook = new_workbook()
     sheet = workbook.active
     sheet.title = "题目"
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")  # one style object, shared by every cell
-    for number, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            cell = sheet.cell(row=number, column=column)
-            if isinstance(value, str):
-                # Excel cannot hold control characters; and a text is never a formula.
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                cell.data_type = "s"
-                cell.alignment = wrap
-            else:
-                cell.value = value
-    widths = {"A": 8, "B": 48, "K": 12, "L": 36, "M": 8, "N": 16, "O": 8}
-    for letter in "CDEFGHIJ":
-        widths[letter] = 16
-    for letter, width in widths.items():
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A2"
+    # Column widths: 题型, 题干, 选项A-H, 答案, 解析, 分值, 分类, 难度.
+    header_row(sheet, titles, [8, 48, *[16] * 8, 12, 36, 8, 16, 8])
+    for row in rows:
+        append_row(sheet, row)  # texts guarded against formulas; unguard_formula reads them back
     choices = DataValidation(type="list", formula1='"单选,多选,判断,填空,简答"', allow_blank=True)
     sheet.add_data_validation(choices)
     choices.add("A2:A10000")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def _plain(value: object) -> str:
@@ -473,8 +452,3 @@ def _plain(value: object) -> str:
     return str(value)
 
 
-def _unguard(text: str) -> str:
-    """Undo guard_formula (learning.workbooks) on a CSV cell read back; XLSX cells are not."""
-    if text.startswith("'") and text[1:].startswith(("'", *FORMULA_START)):
-        return text[1:]
-    return text

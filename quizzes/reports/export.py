@@ -10,7 +10,6 @@ and every text cell is stored as a string, never as a formula.
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from learning.workbooks import (
@@ -21,6 +20,7 @@ from learning.workbooks import (
     append,
     header,
     local_naive,
+    new_workbook,
     share,
     workbook_bytes,
 )
@@ -30,7 +30,7 @@ from quizzes.reports.services import QuizReport
 def report_xlsx(report: QuizReport, *, course_title: str, unit_label: str,
                 qtype_labels: dict) -> bytes:
     """The workbook of `report`; labels come from the caller, in the reader's language."""
-    workbook = Workbook()
+    workbook = new_workbook()
     summary = workbook.active
     summary.title = "Summary"
     _summary(summary, report, course_title, unit_label)

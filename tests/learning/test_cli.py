@@ -245,3 +245,57 @@ def test_roster_import_of_a_missing_file_fails_cleanly(runner, tmp_path):
     result = runner.invoke(args=["roster", "import", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+# --- where the passwords go -------------------------------------------------------------------
+
+
+def test_roster_import_without_passwords_out_writes_a_private_file_in_the_instance_folder(
+        app, runner, tmp_path, monkeypatch):
+    """No password file lands in whatever folder the command happened to run in."""
+    instance = tmp_path / "instance"  # not there yet: created, for its owner only
+    monkeypatch.setattr(app, "instance_path", str(instance))
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    path = write(tmp_path, "roster.csv", csv_bytes(BASE[:3]))
+    result = runner.invoke(args=["roster", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    files = sorted(instance.glob("initial-passwords-*.xlsx"))
+    assert len(files) == 1
+    assert f"Initial passwords of 3 new members: {files[0]}" in result.output
+    assert os.stat(files[0]).st_mode & 0o777 == 0o600
+    assert os.stat(instance).st_mode & 0o777 == 0o700
+    assert list(cwd.iterdir()) == []
+    sheet = load_workbook(files[0]).active
+    assert sorted(row[0] for row in sheet.iter_rows(min_row=2, values_only=True)) == sorted(
+        row[1] for row in BASE[:3])
+
+    # A second import never replaces the first one's file (its passwords may not be out yet).
+    path = write(tmp_path, "more.csv", csv_bytes(BASE[3:]))
+    result = runner.invoke(args=["roster", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert len(list(instance.glob("initial-passwords-*.xlsx"))) == 2
+    assert files[0].read_bytes()  # untouched
+
+
+def test_roster_names_like_formulas_are_warned_about_and_stay_text(app, runner, tmp_path):
+    from tests.learning.test_roster_import import (
+        FORMULA_WARNINGS,
+        assert_names_are_text,
+        formula_roster,
+    )
+
+    path = write(tmp_path, "roster.csv", formula_roster())
+    result = runner.invoke(args=["roster", "import", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    warnings = re.findall(r"^roster\.csv: row (\d+) \[([^\]]+)\]: warning: (.+)$",
+                          result.stderr, re.MULTILINE)
+    assert [(int(row), column) for row, column, _message in warnings] == FORMULA_WARNINGS
+    assert "begins with =, as a spreadsheet formula does" in warnings[0][2]
+
+    out = tmp_path / "passwords.xlsx"
+    result = runner.invoke(args=["roster", "import", str(path), "--passwords-out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert os.stat(out).st_mode & 0o777 == 0o600
+    assert_names_are_text(out.read_bytes())

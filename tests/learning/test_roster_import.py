@@ -5,6 +5,7 @@ checked two ways: a snapshot of every stored row and value compared before and a
 SQL statements themselves (no INSERT, UPDATE or DELETE). Messages are read in English.
 """
 
+import csv
 import io
 import re
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from learning.orgs.models import Membership, OrgUnit
 from learning.roster import services
 from learning.roster.formats import MAX_FILE_BYTES
 from learning.staging import StagedFile
+from learning.workbooks import guard_formula
 from tests.conftest import csrf_token, login, post_form
 from tests.files import replace_member, xlsx_bytes
 
@@ -730,3 +732,74 @@ def test_dry_run_messages_quoting_the_file_are_escaped(app, client, org):
     body = response.get_data(as_text=True)
     assert "&lt;img src=x onerror=alert(1)&gt;" in body
     assert "<img src=x" not in body
+
+
+# --- names that look like spreadsheet formulas ------------------------------------------------
+
+# A member named =HYPERLINK(...) must not become a live formula in the passwords file an admin
+# opens. Tab and CR before a formula are trimmed like any cell's layout whitespace.
+FORMULA_ROWS = [
+    ['=HYPERLINK("http://x","y")', "hyper", f"{C}/第一团支部", "", ""],  # row 2
+    ["+SUM(1,2)", "plus", f"{C}/第一团支部", "", ""],
+    ["-2+3", "minus", f"{C}/第一团支部", "", ""],
+    ["@cmd", "at", f"{C}/第一团支部", "", ""],
+    ["\t=1+1", "tab", f"{C}/第一团支部", "", ""],
+    ["\r=1+1", "cr", f"{C}/第一团支部", "", ""],
+    ["张三", "@zhang", f"{C}/=第一团支部", "", ""],  # row 8: username and unit
+]
+FORMULA_NAMES = {"hyper": '=HYPERLINK("http://x","y")', "plus": "+SUM(1,2)", "minus": "-2+3",
+                 "at": "@cmd", "tab": "=1+1", "cr": "=1+1", "@zhang": "张三"}
+FORMULA_WARNINGS = [(2, "姓名"), (3, "姓名"), (4, "姓名"), (5, "姓名"), (6, "姓名"), (7, "姓名"),
+                    (8, "用户名"), (8, "所属组织")]
+
+
+def formula_roster() -> bytes:
+    """FORMULA_ROWS as a CSV, quoted as Excel writes one."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([HEADER, *FORMULA_ROWS])
+    return buffer.getvalue().encode("utf-8")
+
+
+def assert_names_are_text(workbook_data: bytes) -> None:
+    """Every name in a passwords file is a text cell, guarded, never a formula."""
+    sheet = load_workbook(io.BytesIO(workbook_data)).active
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == len(FORMULA_NAMES)
+    for username_cell, name_cell, unit_cell, _password in rows:
+        for cell in (username_cell, name_cell, unit_cell):
+            assert cell.data_type != "f" and cell.data_type == "s", cell.value
+        username = username_cell.value.removeprefix("'")
+        assert name_cell.value == guard_formula(FORMULA_NAMES[username])
+    assert rows[0][1].value == '\'=HYPERLINK("http://x","y")'
+    assert {row[0].value for row in rows} >= {"hyper", "'@zhang"}
+    assert {row[2].value for row in rows} == {f"{C}/第一团支部", f"{C}/=第一团支部"}
+
+
+def test_names_like_formulas_are_warned_about_and_stay_text_in_the_passwords_file(app, client,
+                                                                                 org):
+    as_admin(client)
+    response = upload(client, formula_roster(), "名单.csv")
+    assert response.status_code == 200
+    page = page_text(response)
+    table = page.split('id="warnings"')[1].split("</table>")[0]
+    cells = re.findall(r'<tr><td>(\d+)</td><td>([^<]*)</td><td[^>]*>([^<]*)</td></tr>', table)
+    assert [(int(row), column) for row, column, _message in cells] == FORMULA_WARNINGS
+    assert ('=HYPERLINK("http://x","y") begins with =, as a spreadsheet formula does'
+            in cells[0][2])
+    assert "The file has" not in page  # a warning, not an error: the import may go ahead
+
+    response = apply_staged(client, staged_token(response))
+    assert response.status_code == 200
+    with app.app_context():  # stored exactly as written
+        names = {u.username: u.display_name for u in db.session.scalars(select(User))}
+    assert {k: v for k, v in names.items() if k in FORMULA_NAMES} == FORMULA_NAMES
+    link = re.search(r'href="(/admin/roster/passwords/[^"]+)"', page_text(response)).group(1)
+    assert_names_are_text(client.get(link).data)
+
+
+def test_api_dry_run_lists_the_formula_warnings(app, client, org):
+    as_admin(client)
+    body = api_import(client, formula_roster(), "roster.csv").get_json()
+    assert body["errors"] == []
+    assert [(w["row"], w["column"]) for w in body["warnings"]] == FORMULA_WARNINGS
+    assert api_import(client, roster_xlsx(BASE), "roster.xlsx").get_json()["warnings"] == []

@@ -359,10 +359,10 @@ def test_read_rows_checks_the_size_at_once():
         read_rows(b"", "x.xlsx")
 
 
-def test_read_rows_hook_applies_to_csv_cells_only():
+def test_read_rows_hook_applies_to_csv_and_xlsx_cells():
     rows = [["a", "'=1+1"]]
-    assert list(read_rows(make_csv(rows), "x.csv", csv_cell=str.upper)) == [["A", "'=1+1"]]
-    assert list(read_rows(make_xlsx(rows), "x.xlsx", csv_cell=str.upper)) == rows
+    assert list(read_rows(make_csv(rows), "x.csv", cell=str.upper)) == [["A", "'=1+1"]]
+    assert list(read_rows(make_xlsx(rows), "x.xlsx", cell=str.upper)) == [["A", "'=1+1"]]
 
 
 # --- Cells and rows ------------------------------------------------------------------------

@@ -326,8 +326,9 @@ def test_csv_is_excel_friendly_and_guards_formulas() -> None:
 def test_xlsx_texts_are_never_formulas() -> None:
     workbook = load_workbook(io.BytesIO(write_sheet(EXPRESSIBLE, "xlsx").data))
     sheet = workbook.worksheets[0]
-    assert sheet["B2"].value == "=1+1 是多少？"
+    assert sheet["B2"].value == "'=1+1 是多少？"  # guarded as in every export; read back exactly
     assert sheet["B2"].data_type == "s"
+    assert sheet["C2"].value == "-2" and sheet["F2"].value == "''=quoted"
     assert sheet["M2"].value == 2.5
 
 
