@@ -20,11 +20,10 @@ from learning.extensions import db
 from learning.orgs.models import OrgUnit
 from learning.orgs.services import unit_paths
 from learning.permissions import can_remind, is_admin, is_leader, require
-from learning.reports import exports, figures, reminders, services
+from learning.reports import exports, figures, overview, reminders, services
 from learning.reports.models import Reminder
 from learning.reports.services import (
     assignment_at_unit_or_404,
-    assignments_select,
     concerns,
     date_range,
     export_download,
@@ -89,6 +88,11 @@ class ReportAssignmentSchema(Schema):
 class PeriodSchema(Schema):
     assignment = fields.Nested(ReportAssignmentSchema)
     totals = fields.Nested(FiguresSchema, metadata={"description": "its figures at the unit"})
+    course = fields.String(metadata={"description": "course · module when one was assigned"})
+    unit_path = fields.String(metadata={"description": "the assigned unit, full path"})
+    unit_label = fields.String(allow_none=True, metadata={
+        "description": "assigned below the unit: its path from there; else null"})
+
 
 
 class UnitOverviewSchema(Schema):
@@ -96,7 +100,12 @@ class UnitOverviewSchema(Schema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
     assignments = fields.List(fields.Nested(PeriodSchema), metadata={
-        "description": "assignments due in the range that concern the unit, by due time"})
+        "description": "the unit's own periods due in the range (assigned to it or above it: "
+                       "everyone counted here studies them), by due time; totals and children "
+                       "add up these only"})
+    sub_unit_assignments = fields.List(fields.Nested(PeriodSchema), metadata={
+        "description": "periods due in the range that units below assigned to their own "
+                       "people: a different study, never added to totals or children"})
     totals = fields.Nested(FiguresSchema, metadata={"description": "all of them added up"})
     children = fields.List(fields.Nested(FiguresSchema), metadata={
         "description": "one row per child unit, all the assignments added up"})
@@ -294,17 +303,24 @@ def report_start_units():
 @blp.arguments(RangeArgs, location="query")
 @blp.response(200, UnitOverviewSchema)
 def unit_overview(args, unit_id: int):
-    """The assignments due in a date range that concern a unit, each with its totals there,
-    and the child units' figures over all of them."""
+    """The assignments due in a date range that concern a unit, each with its totals there:
+    the unit's own periods with the child units' figures over them, and apart from them the
+    periods its sub-units assigned themselves (as on the page)."""
     unit = unit_or_404(current_user, unit_id)
     first, last, start, end = date_range(args["date_from"], args["date_to"])
-    assignments = list(db.session.scalars(assignments_select(unit, start, end)))
-    report, periods = figures.range_report(assignments, unit)
+    found = overview.range_overview(unit, start, end)
+    report = found.report
+
+    def period(line: overview.PeriodLine) -> dict:
+        return {"assignment": _assignment_body(line.assignment), "totals": line.figures,
+                "course": line.course, "unit_path": line.unit_path,
+                "unit_label": line.unit_label}
+
     return {"unit": _unit_body(unit), "date_from": first, "date_to": last,
-            "assignments": [{"assignment": _assignment_body(a), "totals": p.figures}
-                            for a, p in zip(assignments, periods, strict=True)],
-            "totals": report.unit, "children": report.children, "target": target_rate(),
-            "generated_at": now()}
+            "assignments": [period(line) for line in found.own],
+            "sub_unit_assignments": [period(line) for line in found.below],
+            "totals": report.unit, "children": report.children,
+            "target": target_rate(), "generated_at": now()}
 
 
 @blp.get("/reports/assignments/<int:assignment_id>/units/<int:unit_id>")

@@ -24,8 +24,9 @@ MET, BELOW, LINE = "#0a58ca", "#ca6510", "#0a58ca"
 _RANK_W, _LABEL_W, _END_W = 34, 150, 52
 _BAR_TOP, _ROW_H, _BAR_H = 24, 26, 16
 # Trend: the target's legend above the plot (never over the line), y labels at the left,
-# period labels under the plot.
+# period labels under the plot, and under them a line of details (course, unit) when given.
 _T_LEFT, _T_RIGHT, _T_TOP, _T_HEIGHT, _T_LABELS = 44, WIDTH - 10, 32, 240, 7
+_T_DETAIL = 16  # the extra height of the details line
 
 
 @dataclass
@@ -72,6 +73,8 @@ class TrendPoint:
     rate_text: str
     x: float
     y: float | None  # None: no rate, a gap in the line
+    detail: str = ""  # what the period is about: course, and the unit it was assigned to
+    short_detail: str = ""  # truncated, under the x label; "" when thinned out
 
 
 @dataclass
@@ -85,6 +88,7 @@ class TrendChart:
     top: float
     bottom: float
     label_y: float
+    detail_y: float
     legend_y: float
     gridlines: list[tuple[float, str]]
     target_y: float
@@ -147,7 +151,12 @@ def rate_bars(rows, target: float = 0.8) -> BarChart:
 
 
 def rate_trend(points, target: float = 0.8) -> TrendChart:
-    """A trend line for (period label, rate 0..1 or None) points in time order."""
+    """A trend line for (period label, rate 0..1 or None) points in time order; a point may
+    carry a third item, its detail (the course, the unit), drawn as a second line under the
+    label (the chart grows by that line)."""
+    points = [(point[0], point[1], point[2] if len(point) > 2 else "") for point in points]
+    details = any(detail for _label, _rate, detail in points)
+    height = _T_HEIGHT + (_T_DETAIL if details else 0)
     bottom = _T_HEIGHT - 34
     plot_h = bottom - _T_TOP
 
@@ -160,16 +169,19 @@ def rate_trend(points, target: float = 0.8) -> TrendChart:
     step = max(1, math.ceil(len(points) / _T_LABELS))
     label_room = min(step * slot - 6, 120)
     chart = TrendChart(
-        width=WIDTH, height=_T_HEIGHT, left=_T_LEFT, right=_T_RIGHT, top=_T_TOP, bottom=bottom,
-        label_y=bottom + 18, legend_y=12, gridlines=[(y_of(r), percent(r)) for r in (0, 0.5, 1)],
+        width=WIDTH, height=height, left=_T_LEFT, right=_T_RIGHT, top=_T_TOP, bottom=bottom,
+        label_y=bottom + 18, detail_y=bottom + 18 + _T_DETAIL, legend_y=12,
+        gridlines=[(y_of(r), percent(r)) for r in (0, 0.5, 1)],
         target_y=y_of(target), target_text=f"{target * 100:g}%", segments=[], points=[],
         show_values=step == 1)
     runs: list[list[str]] = [[]]
-    for index, (label, rate) in enumerate(points):
+    for index, (label, rate, detail) in enumerate(points):
         x = round(_T_LEFT + (index + 0.5) * slot, 1)
         y = y_of(rate) if rate is not None else None
-        short = truncate(label, label_room, FONT - 1) if index % step == 0 else ""
-        chart.points.append(TrendPoint(label, short, percent(rate), x, y))
+        shown = index % step == 0
+        short = truncate(label, label_room, FONT - 1) if shown else ""
+        short_detail = truncate(detail, label_room, FONT - 2) if shown and detail else ""
+        chart.points.append(TrendPoint(label, short, percent(rate), x, y, detail, short_detail))
         if y is None:
             runs.append([])  # a period without a rate breaks the line
         else:

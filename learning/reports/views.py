@@ -42,7 +42,7 @@ from learning.extensions import db
 from learning.i18n import datetimeformat
 from learning.orgs.models import OrgUnit
 from learning.permissions import can_remind, can_view_report, is_admin, is_leader, require_role
-from learning.reports import charts, exports, figures, reminders, services
+from learning.reports import charts, exports, figures, overview, reminders, services
 from learning.reports.services import target_rate
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -118,20 +118,19 @@ def _date_range() -> tuple[datetime, datetime, dict[str, str]]:
 
 @bp.get("/units/<int:unit_id>")
 def unit(unit_id: int):
-    """Every period due in the date range at a unit: trend and child units over the range."""
+    """Every period due in the date range at a unit: its own periods (trend, and child units
+    summed over them), and apart from them the periods its sub-units assigned themselves."""
     unit = services.unit_or_404(current_user, unit_id)
     start, end, form = _date_range()
-    assignments = list(db.session.scalars(services.assignments_select(unit, start, end)))
-    report, periods = figures.range_report(assignments, unit)
+    found = overview.range_overview(unit, start, end)
     args = {key: form[f"{key}_value"] for key in ("from", "to")}
     invalid = set(form) - {"from_value", "to_value"}
     return render_template(
-        "reports/unit.html", unit=unit, trail=_trail(unit), form=form,
-        rows=list(zip(assignments, periods, strict=True)), report=report, target=target_rate(),
-        bars=_bars(report, lambda child: url_for("reports.unit", unit_id=child, **args)),
-        trend=charts.rate_trend([(a.title or a.course.title, p.figures.rate)
-                                 for a, p in zip(assignments, periods, strict=True)],
-                                target=target_rate()),
+        "reports/unit.html", unit=unit, trail=_trail(unit), form=form, own=found.own,
+        below=found.below, report=found.report, target=target_rate(),
+        bars=_bars(found.report, lambda child: url_for("reports.unit", unit_id=child, **args)),
+        trend=charts.rate_trend(overview.trend_points(found.own), target=target_rate()),
+        below_trend=charts.rate_trend(overview.trend_points(found.below), target=target_rate()),
     ), 422 if invalid else 200
 
 

@@ -2,9 +2,16 @@
 
 import re
 
+import pytest
 from flask import render_template_string, session
 from pytest import approx
+from sqlalchemy import select
 
+from courses import progress
+from courses.models import Assignment
+from learning.extensions import db
+from learning.orgs.models import OrgUnit
+from learning.reports import figures
 from learning.reports.charts import (
     BELOW,
     MET,
@@ -14,6 +21,7 @@ from learning.reports.charts import (
     text_width,
     truncate,
 )
+from tests.conftest import login
 
 
 def bars(*rates, target=0.8):
@@ -170,3 +178,108 @@ def test_macros_draw_escaped_labels_links_and_the_target_without_outside_referen
     assert html.count("<details") == 2
     assert "http" not in html and "xmlns" not in html
     assert not re.search(r"\sstyle=|<script", html)  # the CSP allows neither
+
+
+# Periods told apart (issue 17) ----------------------------------------------------------------
+
+
+def test_trend_points_may_carry_a_detail_line_that_grows_the_chart():
+    plain = rate_trend([("第1期", 0.5), ("第2期", 0.6)])
+    chart = rate_trend([("第1期", 0.5, "制度自信专题"), ("第2期", 0.6, "第一团支部 · 回信精神")])
+    assert chart.height > plain.height and chart.detail_y > chart.label_y
+    assert chart.bottom == plain.bottom  # the plot keeps its size
+    assert [p.detail for p in chart.points] == ["制度自信专题", "第一团支部 · 回信精神"]
+    assert all(p.short_detail for p in chart.points)
+    assert not any(p.detail or p.short_detail for p in plain.points)
+    many = rate_trend([(f"第{i}期", 0.5, f"很长很长的专题名称第{i}期") for i in range(30)])
+    assert all(bool(p.short) == bool(p.short_detail) for p in many.points)  # thinned alike
+    assert all(text_width(p.short_detail, 11) <= 120 for p in many.points)
+
+
+def test_the_trend_macro_draws_the_detail_under_the_label_and_in_its_table(app):
+    chart = rate_trend([("第1期", 0.5, "<i>专题</i>"), ("第2期", 0.7, "第一团支部 · 回信")])
+    with app.test_request_context():
+        session["lang"] = "en"
+        html = render_template_string(
+            '{% import "reports/_charts.html" as charts %}{{ charts.trend(chart) }}',
+            chart=chart)
+    assert "<i>" not in html and "&lt;i&gt;专题&lt;/i&gt;" in html
+    assert f'y="{chart.detail_y}"' in html
+    assert '<small class="text-muted">第一团支部 · 回信</small>' in html
+    assert "第2期: 70% (第一团支部 · 回信)" in html
+
+
+@pytest.fixture
+def periods(app, org, make_user, make_course, make_assignment):
+    """The committee's own period, a branch's own period and a group's own period."""
+    org.member_b = make_user("member_b", name="成员乙", units=[(org.group_b, "member")])
+    org.course = make_course("制度自信专题")
+    org.branch_course = make_course("支部读书专题", modules=1)
+    org.own = make_assignment(org.course, org.committee, title="第1期")
+    org.earlier = make_assignment(org.course, org.committee, title="第0期", starts_in_days=-9,
+                                  due_in_days=-2)
+    org.branch = make_assignment(org.branch_course, org.branch_a, title="支部第3期",
+                                 module_id=org.branch_course.module_ids[0])
+    org.group = make_assignment(org.branch_course, org.group_a, title="小组自学")
+    with app.app_context():  # the branch's own study is done: it must not lift the committee
+        progress.complete(org.member.id, org.branch_course.module_ids[0], "reading")
+        db.session.commit()
+    return org
+
+
+def _figures(row) -> list:
+    return [row.roster, row.completed, row.rate]
+
+
+def test_a_committee_sees_sub_units_periods_apart_and_never_summed(app, client, periods):
+    o = periods
+    login(client, "admin")
+    page = client.get(f"/reports/units/{o.committee.id}?from=2000-01-01&to=2100-01-01"
+                      ).get_data(as_text=True)
+    own, below = page.split('id="below-heading"')
+    # Own periods: the course beside each, the trend over them with the course under each.
+    assert "第0期" in own and "第1期" in own and "支部第3期" not in own
+    assert own.count("制度自信专题") >= 2 and "<polyline" in own
+    # Sub-units' periods: apart, each with the unit it was assigned to and its course.
+    assert "支部第3期" in below and "小组自学" in below and "第1期" not in below
+    assert "第一团支部 / 第一学习小组" in below and "支部读书专题 · 第1单元" in below
+    assert "第一团支部 · 支部读书专题 · 第1单元" in below  # the trend's detail line
+    with app.app_context():
+        committee = db.session.get(OrgUnit, o.committee.id)
+        assignments = {a.id: a for a in db.session.scalars(select(Assignment))}
+        mine = figures.range_report([assignments[o.earlier.id], assignments[o.own.id]],
+                                    committee)[0]
+        mixed = figures.range_report(list(assignments.values()), committee)[0]
+    # The child units' rows are those of the committee's own periods only.
+    assert _figures(mine.children[0]) != _figures(mixed.children[0])
+    api = client.get(f"/api/v1/reports/units/{o.committee.id}?from=2000-01-01&to=2100-01-01"
+                     ).get_json()
+    assert [p["assignment"]["id"] for p in api["assignments"]] == [o.earlier.id, o.own.id]
+    assert [p["unit_label"] for p in api["assignments"]] == [None, None]
+    assert [(p["assignment"]["id"], p["unit_label"], p["course"])
+            for p in api["sub_unit_assignments"]] == [
+        (o.branch.id, "第一团支部", "支部读书专题 · 第1单元"),
+        (o.group.id, "第一团支部 / 第一学习小组", "支部读书专题")]
+    assert [api["totals"][k] for k in ("roster", "completed")] == [
+        mine.unit.roster, mine.unit.completed]
+    assert [[c["roster"], c["completed"], c["rate"]] for c in api["children"]] == [
+        _figures(row) for row in mine.children]
+    # Each sub-unit's period has its own figures: the branch's study is done by its member.
+    branch_period = api["sub_unit_assignments"][0]["totals"]
+    assert branch_period["completed"] == 1
+
+
+def test_at_the_branch_its_own_period_and_the_committees_are_both_its_own(app, client,
+                                                                       periods):
+    o = periods
+    login(client, "leader_in")
+    page = client.get(f"/reports/units/{o.branch_a.id}?from=2000-01-01&to=2100-01-01"
+                      ).get_data(as_text=True)
+    own, below = page.split('id="below-heading"')
+    assert "支部第3期" in own and "第1期" in own
+    assert "小组自学" in below and "第一学习小组" in below
+    api = client.get(f"/api/v1/reports/units/{o.branch_a.id}?from=2000-01-01&to=2100-01-01"
+                     ).get_json()
+    assert {p["assignment"]["id"] for p in api["assignments"]} == {o.earlier.id, o.own.id,
+                                                                  o.branch.id}
+    assert [p["unit_label"] for p in api["sub_unit_assignments"]] == ["第一学习小组"]

@@ -246,8 +246,8 @@ def test_unit_page_lists_the_periods_in_the_date_range(app, client, tree):
     response = client.get(f"/reports/units/{t.committee.id}{wide}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert row_of(page, "第0期", 5)[2:] == ["15", "1", "6.7%"]  # only 丙一 was in time
-    assert row_of(page, "第1期", 5)[2:] == ["15", "5", "33.3%"]
+    assert row_of(page, "第0期", 6)[3:] == ["15", "1", "6.7%"]  # only 丙一 was in time
+    assert row_of(page, "第1期", 6)[3:] == ["15", "5", "33.3%"]
     assert f'href="{period_url(t.past, t.committee)}"' in page
     assert "<polyline" in page  # the trend of two periods
     # Child units summed over both periods: every member counts once per period.
