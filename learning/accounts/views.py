@@ -5,7 +5,7 @@ from functools import cache
 
 from flask import (
     Blueprint,
-    current_app,
+    abort,
     flash,
     make_response,
     redirect,
@@ -19,11 +19,11 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import bindparam, select
 
-from learning.accounts import services
+from learning.accounts import login_limits, services
 from learning.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm, TokenForm
 from learning.accounts.models import ApiToken, User
 from learning.dbtypes import utcnow
-from learning.extensions import db, limiter, login_manager
+from learning.extensions import db, login_manager
 from learning.permissions import require
 from learning.security import safe_next
 
@@ -59,27 +59,16 @@ def _user_select():
     return select(User).where(User.id == bindparam("user_id"))
 
 
-def _account_key() -> str:
-    return "account:" + services.normalise_username(request.form.get("username", ""))[:64]
-
-
-def _login_failed(response) -> bool:
-    # Only failures count: forty members logging in from one classroom NAT must not lock out
-    # the forty-first, while a password guesser is stopped per account and per address.
-    return response.status_code != 302
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], key_func=get_remote_address,
-               methods=["POST"], deduct_when=_login_failed, scope="login-address")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
-               methods=["POST"], deduct_when=_login_failed, scope="login-account")
 def login():
     next_url = request.values.get("next")
     if current_user.is_authenticated:
         return redirect(safe_next(next_url))
     form = LoginForm(next=next_url)
     if form.validate_on_submit():
+        username = services.normalise_username(form.username.data)[:64]
+        if login_limits.account_locked(username):
+            abort(429)  # before the password is checked: a locked account tells nothing
         user, reason = services.authenticate(
             form.username.data, form.password.data, request.remote_addr,
             request.headers.get("User-Agent"),
@@ -96,6 +85,7 @@ def login():
                 flash(_("Please choose your own password before you go on."), "warning")
                 return redirect(url_for("accounts.change_password"))
             return redirect(safe_next(form.next.data))
+        login_limits.record_failure(username, get_remote_address())
         if reason == "inactive":
             flash(_("This account has been deactivated. Ask your branch secretary."), "danger")
         else:

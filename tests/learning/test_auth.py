@@ -4,7 +4,7 @@ import re
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from learning.accounts.models import ApiToken, LoginEvent, User
 from learning.audit.models import AuditEntry
@@ -280,15 +280,40 @@ def test_failed_logins_are_limited_per_account_whatever_the_address(client, org)
     assert other.status_code == 302  # other accounts, from that address too, are not
 
 
-def test_failed_logins_are_limited_per_address_whatever_the_account(client, app, org,
-                                                                   monkeypatch):
+def test_a_classroom_behind_one_address_is_not_locked_out_by_its_neighbours_typos(
+        app, org, make_user):
+    """Over 30 failures from one NAT (the default limit): a right password still logs in, for
+    an account that never failed and for one that failed but is not itself locked."""
+    school = "192.0.2.77"
+    classmates = [make_user(f"pupil{n}").username for n in range(8)]
+    for n in range(31):  # none of them reaches the account limit of 5
+        response = login_from(app.test_client(), school, classmates[n % 8], f"typo-{n}")
+        assert response.status_code == 200
+    assert login_from(app.test_client(), school, "member").status_code == 302
+    assert login_from(app.test_client(), school, "pupil1").status_code == 302  # failed 4 times
+    # pupil6's fourth failure was the address's 31st: past the limit, it locked pupil6.
+    assert login_from(app.test_client(), school, "pupil6").status_code == 429
+    with app.app_context():
+        failures = db.session.scalar(select(func.count()).select_from(LoginEvent)
+                                     .where(LoginEvent.ip == school, ~LoginEvent.success))
+    assert failures == 31
+
+
+def test_past_the_address_limit_each_failure_locks_its_account(client, app, org, monkeypatch):
+    """A guesser behind one address gets one try per account, not five, once it is over."""
     monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ADDRESS", "3 per 15 minutes")
     here = "198.51.100.9"
     for n in range(3):
         assert login_from(client, here, f"nobody{n}", "wrong-1").status_code == 200
-    assert login_from(client, here, "nobody9", "wrong-1").status_code == 429
-    assert login_from(client, here, "member").status_code == 429
-    assert login_from(client, "198.51.100.10", "member").status_code == 302
+    assert login_from(client, here, "leader_in").status_code == 302  # the right one gets in
+    assert login_from(app.test_client(), here, "member", "wrong-1").status_code == 200
+    # That one failure locked the account: for everyone, and the right password too.
+    assert login_from(app.test_client(), "198.51.100.10", "member").status_code == 429
+    assert login_from(app.test_client(), here, "member").status_code == 429
+    # Under the address limit an account still has its five tries.
+    other = "198.51.100.11"
+    assert login_from(app.test_client(), other, "leader_out", "wrong-1").status_code == 200
+    assert login_from(app.test_client(), other, "leader_out").status_code == 302
 
 
 def test_forged_forwarded_for_headers_do_not_dodge_the_address_limit(client, app, org,
@@ -300,7 +325,9 @@ def test_forged_forwarded_for_headers_do_not_dodge_the_address_limit(client, app
         forged = {"X-Forwarded-For": f"10.0.0.{n}"}
         assert login_from(client, here, f"nobody{n}", "wrong-1", headers=forged).status_code == 200
     forged = {"X-Forwarded-For": "10.0.0.99"}
-    assert login_from(client, here, "nobody9", "wrong-1", headers=forged).status_code == 429
+    assert login_from(client, here, "member", "wrong-1", headers=forged).status_code == 200
+    # Counted against the real address, which is over its limit: one failure locked the account.
+    assert login_from(client, here, "member", headers=forged).status_code == 429
     with app.app_context():
         assert set(db.session.scalars(select(LoginEvent.ip))) == {here}
 
@@ -319,9 +346,14 @@ def test_behind_a_trusted_proxy_the_member_address_is_limited_and_logged(app, bu
         for n in range(2):
             response = login_from(client, balancer, f"nobody{n}", "wrong-1", headers=member_a)
             assert response.status_code == 200
-        assert login_from(client, balancer, "nobody", "wrong-1",
-                          headers=member_a).status_code == 429
+        assert login_from(client, balancer, "leader_in", "wrong-1",
+                          headers=member_a).status_code == 200
+        assert login_from(client, balancer, "leader_in", headers=member_a).status_code == 429
+        # Member B is counted on their own: their one failure does not lock the account (it
+        # would, were the balancer's address counted: it has seen four failures).
         member_b = {"X-Forwarded-For": "203.0.113.21"}
+        assert login_from(client, balancer, "member", "wrong-1",
+                          headers=member_b).status_code == 200
         assert login_from(client, balancer, "member", headers=member_b).status_code == 302
         with app.app_context():
             assert set(db.session.scalars(select(LoginEvent.ip))) == {"203.0.113.20",
