@@ -8,6 +8,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from learning.transactions import roll_back
+
 MESSAGES = {
     400: lambda: _("The request could not be understood. Reload the page and try again."),
     401: lambda: _("Please log in."),
@@ -38,6 +40,7 @@ def json_error(code: int, message: str | None = None, errors=None):
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        roll_back()  # first: after a database error nothing else could be read (transactions.py)
         code = error.code or 500
         if wants_json():
             data = getattr(error, "data", None) or {}

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from learning.dbtypes import UTCDateTime, utcnow
 from learning.extensions import db
+from learning.uploads import MAX_FILE_NAME
 
 LIFETIME = timedelta(hours=1)
 
@@ -26,7 +27,7 @@ class StagedFile(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(32))
-    filename: Mapped[str] = mapped_column(String(255))
+    filename: Mapped[str] = mapped_column(String(MAX_FILE_NAME))  # checked by its uploader
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -4,7 +4,7 @@ Views and services only change the session; a request that ends without an error
 once here, and anything that raised or answered with an error status rolls back.
 """
 
-from flask import Flask
+from flask import Flask, current_app
 
 from learning.extensions import db
 
@@ -17,6 +17,21 @@ def init_app(app: Flask) -> None:
         else:
             db.session.rollback()
         return response
+
+
+def roll_back() -> None:
+    """End the request's transaction without keeping anything, before an error page is made.
+
+    An error answer never commits; rolling back first also matters for the page itself: after a
+    failed statement PostgreSQL refuses every further one in the transaction (and a failed flush
+    leaves the session unusable on any engine) until it is rolled back, so the error page's own
+    queries (the signed-in user, the menu) would fail and the visitor would get the server's
+    bare 500 instead of ours.
+    """
+    try:
+        db.session.rollback()
+    except Exception:  # a dead connection: the page is still worth trying without the database
+        current_app.logger.exception("rollback failed while answering an error")
 
 
 def commit_before_render() -> None:

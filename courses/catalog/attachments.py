@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from courses.models import Attachment, Course, Module
 from learning.audit.services import record
 from learning.extensions import db
+from learning.uploads import file_name_error
 
 CHUNK = 1024 * 1024
 
@@ -82,7 +83,7 @@ def _display_name(filename: str | None) -> str:
     # Kept only for display and the download name: no directories, no control characters.
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable()).strip()
-    return name[:255] or "file"
+    return name or "file"
 
 
 def _write(stream, name: str) -> tuple[Path, str, int, str, str]:
@@ -123,6 +124,8 @@ def save_upload(upload, *, course: Course, module: Module | None, actor,
                 images_only: bool = False) -> Attachment:
     """Store an uploaded file as an attachment of `module`, or as `course`'s cover image."""
     name = _display_name(upload.filename)
+    if (message := file_name_error(name)) is not None:  # before anything is written
+        raise AttachmentError(message)
     path, stored_name, size, content_type, sha256 = _write(upload.stream, name)
     if images_only and content_type not in IMAGE_TYPES:
         path.unlink(missing_ok=True)

@@ -34,6 +34,7 @@ from wtforms.validators import (
 )
 
 from learning.markup import MAX_SOURCE_CHARS
+from learning.uploads import FileNameLength
 from quizzes.formats import AIKEN, GIFT, SHEET, ParsedQuestion, validate_question
 from quizzes.formats.questions import (
     BLANK,
@@ -309,6 +310,7 @@ class ImportForm(FlaskForm):
         FileRequired(_l("Choose a file.")),
         FileAllowed(["gift", "txt", "xlsx", "csv"],
                     _l("Only .gift, .txt, .xlsx and .csv files can be imported.")),
+        FileNameLength(),
     ])
     format = SelectField(_l("Format"), choices=IMPORT_FORMAT_CHOICES, default="")
     submit = SubmitField(_l("Check the file (dry run)"))

@@ -195,3 +195,17 @@ def test_markdown_may_show_our_own_attachment_images(app, admin, make_course):
         html = db.session.get(Module, course.module_ids[0]).body_html
     assert f'<img alt="图" src="/files/{attachment.id}/a.png">' in html
     assert "evil.example" not in html
+
+
+def test_an_over_long_file_name_is_refused_with_a_message(app, admin, make_course):
+    """Attachment names hold 255 characters; a longer one is refused, not cut short."""
+    course = make_course(modules=1)
+    folder = Path(app.config["UPLOAD_DIR"]) / "attachments"
+    before = set(folder.glob("*"))
+    response = upload(admin, course.module_ids[0], "讲" * 296 + ".pdf", PDF)
+    assert response.status_code == 200
+    assert ("The file name is 300 characters long; rename the file to at most 255 characters "
+            "and upload it again." in response.get_data(as_text=True))
+    assert stored(app) == [] and set(folder.glob("*")) == before
+    upload(admin, course.module_ids[0], "讲" * 251 + ".pdf", PDF)
+    assert [a.original_name for a in stored(app)] == ["讲" * 251 + ".pdf"]

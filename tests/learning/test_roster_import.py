@@ -803,3 +803,21 @@ def test_api_dry_run_lists_the_formula_warnings(app, client, org):
     assert body["errors"] == []
     assert [(w["row"], w["column"]) for w in body["warnings"]] == FORMULA_WARNINGS
     assert api_import(client, roster_xlsx(BASE), "roster.xlsx").get_json()["warnings"] == []
+
+
+def test_an_over_long_file_name_is_refused_with_a_message_not_a_500(app, client, org):
+    """The staged file's name holds 255 characters: PostgreSQL would refuse a longer one."""
+    as_admin(client)
+    before = snapshot(app)
+    name = "名" * 296 + ".csv"  # 300 characters
+    response = upload(client, csv_bytes(BASE), name)
+    assert response.status_code == 200
+    assert ("The file name is 300 characters long; rename the file to at most 255 characters "
+            "and upload it again." in page_text(response))
+    assert 'name="token"' not in page_text(response)
+    assert snapshot(app) == before  # not staged
+    # 255 characters are kept whole.
+    response = upload(client, csv_bytes(BASE), "名" * 251 + ".csv")
+    assert staged_token(response)
+    with app.app_context():
+        assert db.session.scalar(select(StagedFile.filename)) == "名" * 251 + ".csv"

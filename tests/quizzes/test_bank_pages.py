@@ -453,6 +453,17 @@ def test_dry_run_names_every_bad_line_and_changes_nothing(app, client, org):
     assert "Only .gift, .txt, .xlsx and .csv files can be imported." in page
 
 
+def test_an_over_long_file_name_is_refused_by_the_form(app, client, org):
+    bank_id = make_bank(app, gift="")
+    admin_client(client, org)
+    response = upload(client, bank_id, "题" * 295 + ".gift", GIFT.encode())
+    assert response.status_code == 200
+    assert ("The file name is 300 characters long; rename the file to at most 255 characters "
+            "and upload it again." in page_text(response))
+    assert 'name="token"' not in page_text(response)
+    assert count(app, Question) == 0
+
+
 def test_file_text_in_a_problem_is_escaped(app, client, org):
     # Format messages are lazy strings, which Jinja takes as safe HTML: the page must escape
     # the file's text they quote.
