@@ -32,3 +32,19 @@ def post_fork(server, worker):
     app = worker.app.wsgi()
     with app.app_context():
         db.engine.dispose(close=False)
+
+
+def on_starting(server):
+    """Login limits must hold across the workers: production refuses to start with several
+    workers counting in their own memory (no REDIS_URL), unless RATELIMIT_ALLOW_MEMORY=1 says
+    the operator accepts it; then, and outside production, it is a warning in the log."""
+    from learning.config import rate_limit_storage_problem
+
+    config = server.app.wsgi().config  # preloaded already: this costs nothing
+    problem = rate_limit_storage_problem(config, server.cfg.workers)
+    if problem is None:
+        return
+    if config["ENV_NAME"] == "production" and not config["RATELIMIT_ALLOW_MEMORY"]:
+        # gunicorn prints a RuntimeError's message and exits with status 1.
+        raise RuntimeError(f"{problem} (Or set RATELIMIT_ALLOW_MEMORY=1 to start anyway.)")
+    server.log.warning(problem)

@@ -203,8 +203,10 @@ class Gunicorn:
                  app: str = "wsgi:app", port: int | None = None) -> None:
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        # RATELIMIT_ALLOW_MEMORY: a test or bench server without REDIS_URL may run several
+        # workers with their own login counters; production refuses that unless told.
         self.env = {**os.environ, "APP_ENV": "production", "BIND": f"127.0.0.1:{self.port}",
-                    "SESSION_COOKIE_SECURE": "false", **env}
+                    "SESSION_COOKIE_SECURE": "false", "RATELIMIT_ALLOW_MEMORY": "1", **env}
         if workers:
             self.env["WEB_CONCURRENCY"] = str(workers)
         self.log, self.app, self.process = log, app, None

@@ -48,6 +48,9 @@ class Config:
     RATELIMIT_STRATEGY = "fixed-window"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
+    # gunicorn in production with several workers refuses to start with memory:// counters
+    # unless this is set (gunicorn.conf.py, rate_limit_storage_problem below).
+    RATELIMIT_ALLOW_MEMORY = False
     # Shared cache (learning/cache.py): Redis when REDIS_URL is set (environment_settings), so
     # every worker and server sees one copy; else this per-process memory cache.
     CACHE_TYPE = "SimpleCache"
@@ -179,10 +182,27 @@ def environment_settings(env: str) -> dict:
         settings["REPORT_TARGET_RATE"] = float(os.environ["REPORT_TARGET_PERCENT"]) / 100
     settings["REMINDER_COOLDOWN_MINUTES"] = _int("REMINDER_COOLDOWN_MINUTES", 60)
     settings["FORCE_HTTPS"] = _bool("FORCE_HTTPS", False)
+    settings["RATELIMIT_ALLOW_MEMORY"] = _bool("RATELIMIT_ALLOW_MEMORY", False)
     if os.environ.get("SESSION_COOKIE_SECURE") is not None:
         secure = _bool("SESSION_COOKIE_SECURE", True)
         settings["SESSION_COOKIE_SECURE"] = settings["REMEMBER_COOKIE_SECURE"] = secure
     return settings
+
+
+def rate_limit_storage_problem(config, workers: int) -> str | None:
+    """Why the login limits would not hold across `workers` server processes, or None.
+
+    Counters in process memory are each worker's own: an account would get up to `workers`
+    times its allowance of failed logins (gunicorn's default is 2 x CPUs + 1 workers).
+    """
+    storage = config["RATELIMIT_STORAGE_URI"]
+    if workers <= 1 or not config.get("RATELIMIT_ENABLED", True) or not storage.startswith(
+            "memory://"):
+        return None
+    return (f"{workers} workers keep their own rate-limit counters in memory "
+            f"(RATELIMIT_STORAGE_URI={storage}), so an account gets up to {workers} times "
+            f"LOGIN_LIMIT_PER_ACCOUNT ({config['LOGIN_LIMIT_PER_ACCOUNT']}). Set REDIS_URL "
+            "so that every worker and server shares one count.")
 
 
 def cache_settings(redis_url: str | None, key_prefix: str | None) -> dict:

@@ -1,6 +1,13 @@
 """Configuration comes from the environment when the app starts, and unsafe settings are refused."""
 
+import logging
+import os
+import runpy
+import signal
+import subprocess
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text
@@ -137,6 +144,69 @@ def test_rate_limit_key_prefix_separates_sites_sharing_one_redis(build_app, prod
 def test_rate_limit_storage_is_memory_without_redis(build_app, prod_db):
     prod_db.setenv("SECRET_KEY", GOOD_SECRET_KEY)
     assert build_app(env="production").config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+# --- gunicorn: login limits must hold across its workers ------------------------------------------
+
+GUNICORN_CONF = Path(__file__).parents[2] / "gunicorn.conf.py"
+
+
+def gunicorn_starting(application, workers: int, caplog) -> list[str]:
+    """Run gunicorn.conf.py's on_starting hook for `application` served by `workers` workers;
+    returns the warnings it logged."""
+    hook = runpy.run_path(str(GUNICORN_CONF))["on_starting"]
+    log = logging.getLogger("test.gunicorn")
+    server = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: application),
+                             cfg=SimpleNamespace(workers=workers), log=log)
+    with caplog.at_level(logging.WARNING, logger=log.name):
+        hook(server)
+    return [r.getMessage() for r in caplog.records if r.name == log.name]
+
+
+def test_gunicorn_refuses_production_workers_counting_logins_apart(prod_db, tmp_path):
+    """The real command, as `make serve` runs it: no REDIS_URL, the default several workers."""
+    env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": GOOD_SECRET_KEY,
+           "WEB_CONCURRENCY": "3", "BIND": "127.0.0.1:0"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "--config", str(GUNICORN_CONF),
+         "wsgi:app"], cwd=GUNICORN_CONF.parent, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        output, _ = server.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)  # it started: its workers must not outlive us
+        output, _ = server.communicate()
+    assert server.returncode == 1, output
+    assert "REDIS_URL" in output and "RATELIMIT_ALLOW_MEMORY=1" in output
+    assert "Booting worker" not in output
+
+
+def test_gunicorn_allowed_to_count_in_memory_starts_with_a_warning(build_app, prod_db, caplog):
+    prod_db.setenv("SECRET_KEY", GOOD_SECRET_KEY)
+    prod_db.setenv("RATELIMIT_ALLOW_MEMORY", "1")
+    warnings = gunicorn_starting(build_app(env="production"), 5, caplog)
+    assert len(warnings) == 1 and "5 workers" in warnings[0] and "REDIS_URL" in warnings[0]
+
+
+def test_gunicorn_hook_refuses_production_memory_counters(build_app, prod_db, caplog):
+    prod_db.setenv("SECRET_KEY", GOOD_SECRET_KEY)
+    with pytest.raises(RuntimeError, match="RATELIMIT_ALLOW_MEMORY=1"):
+        gunicorn_starting(build_app(env="production"), 5, caplog)
+
+
+@pytest.mark.parametrize("setting, workers", [("REDIS_URL", 5), (None, 1)])
+def test_gunicorn_starts_quietly_with_shared_counters_or_one_worker(build_app, prod_db, caplog,
+                                                                    setting, workers):
+    prod_db.setenv("SECRET_KEY", GOOD_SECRET_KEY)
+    if setting:
+        prod_db.setenv(setting, "redis://redis.internal:6379/0")
+    assert gunicorn_starting(build_app(env="production"), workers, caplog) == []
+
+
+def test_gunicorn_outside_production_only_warns(build_app, prod_db, caplog):
+    prod_db.setenv("SECRET_KEY", GOOD_SECRET_KEY)  # no key generated into the instance folder
+    warnings = gunicorn_starting(build_app(env="development"), 3, caplog)
+    assert len(warnings) == 1 and "3 workers" in warnings[0]
 
 
 def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(app):
