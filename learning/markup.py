@@ -73,6 +73,14 @@ _DROP_WITH_CONTENT = frozenset({
 # quadratic on runs of unterminated tags before CPython 3.11.13 (CVE-2025-6069), and html5lib's
 # etree walker is quadratic in the number of siblings. Ordinary text takes milliseconds.
 MAX_SOURCE_CHARS = 50_000
+# Lines that follow each other without a blank line form one block, and Python-Markdown's block
+# parser is quadratic in a block's lines: after each heading or rule it consumes, every block
+# processor re-reads the rest of the block (the tables extension splits it into lines again).
+# 50,000 characters of "a\n=\n" (12,500 headings in one block) took 11.7 s; with blocks of at
+# most this many lines the same length takes about a second (bench/worst_inputs.py). A block
+# this long is never prose: a speech pasted with its line wraps has a few hundred lines, and
+# forms refuse longer ones with a message naming the line (see longest_block).
+MAX_BLOCK_LINES = 500
 # How far ahead, and how deeply nested, a link's closing "]" or ")" may be (see _BoundedScan).
 _BRACKET_SCAN_CHARS = 2_000
 _BRACKET_NESTING = 8
@@ -104,7 +112,7 @@ def render_markdown(text: str) -> Markup:
     source = _CONTROL_CHARS.sub("", text)
     state = _state()
     raw_html = None
-    if len(source) <= MAX_SOURCE_CHARS:
+    if len(source) <= MAX_SOURCE_CHARS and longest_block(source)[1] <= MAX_BLOCK_LINES:
         try:
             state.md.reset()
             raw_html = state.md.convert(source)
@@ -112,11 +120,31 @@ def render_markdown(text: str) -> Markup:
             # Python-Markdown recurses once per nesting level ("- - - ... x" a thousand deep).
             state.md = _new_markdown()
     if raw_html is None:
-        # Too long or too deep to be prose: show it literally rather than fail the save.
+        # Too long, too deep or too many lines in one block to be prose: show it literally
+        # rather than fail the save (forms refuse it first; this covers imports and old rows).
         raw_html = "".join(
             f"<p>{html.escape(block, quote=False)}</p>" for block in source.split("\n\n")
         )
     return Markup(state.cleaner.clean(raw_html))
+
+
+def longest_block(text: str) -> tuple[int, int]:
+    """(first line number, line count) of the longest run of lines with no blank line between
+    them, as Python-Markdown will see it (CR and CRLF are line ends; a line of spaces and tabs
+    is blank). (0, 0) for an empty text."""
+    best = (0, 0)
+    start = count = 0
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, line in enumerate(lines, 1):
+        if line.strip(" \t"):
+            if not count:
+                start = number
+            count += 1
+            if count > best[1]:
+                best = (start, count)
+        else:
+            count = 0
+    return best
 
 
 def sanitize_html(html: str) -> Markup:  # the parameter shadows the html module, unused here

@@ -11,7 +11,7 @@ from courses import progress
 from courses.models import COMPLETION_RULES, Course, Module, ModuleRevision
 from learning.audit.services import record
 from learning.extensions import db
-from learning.markup import MAX_SOURCE_CHARS, render_markdown
+from learning.markup import MAX_BLOCK_LINES, MAX_SOURCE_CHARS, longest_block, render_markdown
 
 COURSE_FIELDS = ("title", "summary", "published", "position")
 MODULE_FIELDS = ("title", "body_md", "estimated_minutes", "completion_rule", "min_posts",
@@ -41,6 +41,12 @@ def _check_module(values: dict) -> None:
     if len(values.get("body_md") or "") > MAX_SOURCE_CHARS:
         raise CatalogError("body_md", _("The body is longer than %(n)d characters.",
                                         n=MAX_SOURCE_CHARS))
+    first, count = longest_block(values.get("body_md") or "")
+    if count > MAX_BLOCK_LINES:
+        raise CatalogError("body_md", _(
+            "Lines %(first)d to %(last)d of the body have no blank line between them; at most "
+            "%(n)d lines may follow each other. Put a blank line between paragraphs.",
+            first=first, last=first + count - 1, n=MAX_BLOCK_LINES))
     message = rule_error(values["completion_rule"], values.get("min_posts"))
     if message:
         field = "completion_rule" if values["completion_rule"] not in COMPLETION_RULES \

@@ -396,3 +396,43 @@ def test_every_catalog_form_post_needs_the_csrf_token(app, client, org, make_cou
     assert checked == 9
     with app.app_context():
         assert db.session.get(Course, course.id).title == "学习专题"
+
+
+# --- bounded work (issue 16, item 6) ----------------------------------------------------------
+
+# 301 setext headings in one block: 602 lines without a blank line, over MAX_BLOCK_LINES.
+LONG_BLOCK = "引言\n" + "a\n=\n" * 301
+
+
+def test_module_body_with_too_many_lines_in_one_block_is_refused(app, client, org,
+                                                                 make_course):
+    course = make_course(modules=0)
+    admin_client(client, org)
+    response = post_form(client, f"/admin/courses/{course.id}/modules/new",
+                         module_form(body_md=LONG_BLOCK))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Lines 1 to 603 of the body have no blank line between them; at most 500" in page
+    # The same text with blank lines between its headings is fine.
+    response = post_form(client, f"/admin/courses/{course.id}/modules/new",
+                         module_form(body_md=LONG_BLOCK.replace("=\n", "=\n\n")))
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Module)) == 1
+
+
+def test_api_module_body_with_too_many_lines_in_one_block_is_422(app, client, org, make_course):
+    course = make_course(modules=1)
+    module_id = course.module_ids[0]
+    headers = api_login(client, org.admin)
+    in_english(client)
+    response = client.post(f"/api/v1/courses/{course.id}/modules", headers=headers,
+                           json={"title": "单元", "body_md": LONG_BLOCK})
+    assert response.status_code == 422
+    assert "Lines 1 to 603 of the body" in str(response.json["errors"]["json"]["body_md"])
+    response = client.patch(f"/api/v1/modules/{module_id}", headers=headers,
+                            json={"body_md": LONG_BLOCK})
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Module)) == 1
+        assert "a\n=" not in db.session.get(Module, module_id).body_md

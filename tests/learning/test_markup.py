@@ -643,3 +643,20 @@ def test_to_plain_text_limit():
     assert to_plain_text(text, limit=1) == "…"
     with pytest.raises(ValueError):
         to_plain_text(text, limit=0)
+
+
+def test_longest_block_counts_lines_as_markdown_splits_them():
+    from learning.markup import longest_block
+
+    assert longest_block("") == (0, 0)
+    assert longest_block("a\nb\n\nc") == (1, 2)
+    assert longest_block("a\n \t\nb\r\nc\rd\n") == (3, 3)  # a line of blanks ends a block
+
+
+def test_a_block_over_the_line_cap_is_shown_literally_not_parsed():
+    from learning.markup import MAX_BLOCK_LINES
+
+    text = "a\n=\n" * (MAX_BLOCK_LINES // 2 + 1)
+    html = str(render_markdown(text))
+    assert "<h1>" not in html and html.startswith("<p>a\n=\na")
+    assert str(render_markdown("a\n=\n" * (MAX_BLOCK_LINES // 2))).startswith("<h1>a</h1>")
