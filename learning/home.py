@@ -2,12 +2,10 @@
 
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from learning.extensions import db
-from learning.orgs.models import Membership
-from learning.orgs.services import unit_paths
 
 bp = Blueprint("home", __name__)
 
@@ -15,18 +13,14 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
-    """「我的学习」 start page: the units the user belongs to and leads."""
-    memberships = db.session.scalars(
-        select(Membership).where(Membership.user_id == current_user.id)
-        .join(Membership.unit)
-    ).all()
-    paths = unit_paths([m.unit for m in memberships])
-    # Feature packages add their part of the page ("我的学习" from courses.study) without the
-    # core importing them: each provider returns (template name, context for that template).
-    sections = [provider(current_user)
-                for provider in current_app.extensions.get("home_sections", [])]
-    return render_template("home/index.html", memberships=memberships, paths=paths,
-                           sections=sections)
+    """The start page, leading to the next step: a leader's units with their open periods,
+    then the user's own study (the units one belongs to are on the account page)."""
+    # Feature packages add their part of the page (the dashboard from learning.reports,
+    # 「我的学习」 from courses.study) without the core importing them: each provider returns
+    # (template name, context for that template), or None when it has nothing for this user.
+    sections = [section for provider in current_app.extensions.get("home_sections", [])
+                if (section := provider(current_user)) is not None]
+    return render_template("home/index.html", sections=sections)
 
 
 @bp.get("/healthz")

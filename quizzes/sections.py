@@ -15,10 +15,17 @@ def module_quiz(user, module):
     quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
     if quiz is None:
         return None
+    open_attempt = services.open_attempt(quiz.id, user.id)
+    used = services.attempts_used(quiz.id, user.id)
+    is_open = services.is_open(quiz)
     return MODULE_TEMPLATE, {
         "quiz": quiz,
         "grade": services.member_grade(quiz, user.id),
-        "open_attempt": services.open_attempt(quiz.id, user.id),
-        "is_open": services.is_open(quiz),
+        "open_attempt": open_attempt,
+        "is_open": is_open,
+        "used": used,
+        # The module page starts an attempt itself (one tap to the questions) when it may.
+        "can_start": open_attempt is None and is_open and not (
+            quiz.attempts_allowed and used >= quiz.attempts_allowed),
         "scores_visible": scores_visible(quiz, services.now()),
     }

@@ -22,6 +22,7 @@ from courses.permissions import (
     assigned_module_ids,
     assignments_for_user_select,
     forget_assignments,
+    viewable_modules,
 )
 from learning.accounts.models import User
 from learning.audit.services import record
@@ -215,6 +216,22 @@ def assignments_in_scope(scope_ids) -> list[Assignment]:
         .order_by(Assignment.due_at.desc(), Assignment.id.desc())).all()
 
 
+def assignments_above(user_id: int, scope_ids) -> list[Assignment]:
+    """Periods assigned to a unit above those the user leads and outside their scope (a SELECT
+    of unit ids), newest first: what the level above set for their units, which a group
+    leader follows but does not manage."""
+    led = (select(OrgUnit.path).join(Membership, Membership.unit_id == OrgUnit.id)
+           .where(Membership.user_id == user_id, Membership.role == "leader").subquery("led"))
+    above = (select(Assignment.id).join(OrgUnit, OrgUnit.id == Assignment.unit_id)
+             .join(led, led.c.path.like(OrgUnit.path + "%") & (led.c.path != OrgUnit.path)))
+    return db.session.scalars(
+        select(Assignment)
+        .options(joinedload(Assignment.course), joinedload(Assignment.module),
+                 joinedload(Assignment.unit))
+        .where(Assignment.id.in_(above), Assignment.unit_id.not_in(scope_ids))
+        .order_by(Assignment.due_at.desc(), Assignment.id.desc())).all()
+
+
 # --- 「我的学习」 -------------------------------------------------------------------------
 
 
@@ -233,6 +250,11 @@ class StudyItem:
     @property
     def percent(self) -> int:
         return int(100 * self.completed / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        """Every module in scope is done (on time or late): nothing left to study."""
+        return self.completed >= self.total
 
 
 def my_study(user, at: datetime | None = None) -> list[StudyItem]:
@@ -280,6 +302,25 @@ def my_study(user, at: datetime | None = None) -> list[StudyItem]:
         items.append(StudyItem(a, len(ids), len(done), status, current,
                                todo[0] if todo else (ids[0] if ids else None), ids))
     return items
+
+
+@dataclass
+class OutlineLine:
+    """One module of a course page: the module, and when the member completed it (or None)."""
+
+    module: Module
+    completed_at: datetime | None
+
+
+def course_outline(user, course: Course) -> list[OutlineLine]:
+    """The modules of `course` the user may open, in order, each with its completion (at most
+    three queries: the modules, the assigned ones for a member, the member's progress)."""
+    modules = viewable_modules(user, course)
+    done = {row.module_id: row.completed_at for row in db.session.execute(
+        select(Progress.module_id, Progress.completed_at)
+        .where(Progress.user_id == user.id,
+               Progress.module_id.in_([m.id for m in modules])))} if modules else {}
+    return [OutlineLine(m, done.get(m.id)) for m in modules]
 
 
 # --- the module page and reading ---------------------------------------------------------

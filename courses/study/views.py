@@ -13,6 +13,7 @@ from courses.permissions import (
     can_assign,
     can_manage_assignment,
     can_view_assignment,
+    can_view_course,
     can_view_module,
 )
 from courses.study import services
@@ -29,8 +30,12 @@ bp = Blueprint("study", __name__, template_folder=str(Path(__file__).parents[1] 
 
 
 def _home_section(user):
-    """The 「我的学习」 part of the start page ("/"), which the core cannot import."""
-    return "courses/study/_my_study.html", {"study_items": services.my_study(user)}
+    """The 「我的学习」 part of the start page ("/"), which the core cannot import; left out for
+    a leader or admin with nothing to study (their dashboard is the page)."""
+    items = services.my_study(user)
+    if not items and (is_admin(user) or is_leader(user)):
+        return None
+    return "courses/study/_my_study.html", {"study_items": items}
 
 
 @bp.record_once
@@ -43,6 +48,18 @@ def _register_home_section(state):
 def my_study():
     """「我的学习」: current and past assignments with status and progress."""
     return render_template("courses/study/my_study.html", items=services.my_study(current_user))
+
+
+@bp.get("/study/courses/<int:course_id>")
+@login_required
+def course(course_id: int):
+    """A course as the member studies it: its modules with ticks, rule and time."""
+    found = db.session.get(Course, course_id)
+    require(found is not None and can_view_course(current_user, found))
+    lines = services.course_outline(current_user, found)
+    next_line = next((line for line in lines if line.completed_at is None), None)
+    return render_template("courses/study/course.html", course=found, lines=lines,
+                           next_line=next_line)
 
 
 @bp.get("/study/modules/<int:module_id>")
@@ -75,7 +92,9 @@ def complete(module_id: int):
     if ConfirmForm().validate_on_submit():
         result = services.confirm(current_user, mod)
         flash(result.message, "success" if result.completed else "warning")
-    return redirect(url_for("study.module", module_id=module_id))
+    # Back to the completion box the member pressed, not to the top of a long module: the
+    # page shows this message there (module.html), next to the countdown or the next module.
+    return redirect(url_for("study.module", module_id=module_id, _anchor="completion"))
 
 
 # --- assignments (leaders and admins) ----------------------------------------------------
@@ -96,9 +115,11 @@ def assignments():
     """Assignments to units in my scope, with a close button for open ones."""
     _require_assigner()
     rows = services.assignments_in_scope(scope_unit_ids(current_user))
-    paths = unit_paths({a.unit for a in rows})
-    return render_template("courses/study/assignments.html", rows=rows, paths=paths,
-                           form=ConfirmForm(), now=services.now())
+    above = [] if is_admin(current_user) else services.assignments_above(
+        current_user.id, scope_unit_ids(current_user))
+    paths = unit_paths({a.unit for a in [*rows, *above]})
+    return render_template("courses/study/assignments.html", rows=rows, above=above,
+                           paths=paths, form=ConfirmForm(), now=services.now())
 
 
 @bp.route("/study/assignments/new", methods=["GET", "POST"])

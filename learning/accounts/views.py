@@ -18,12 +18,15 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from learning.accounts import login_limits, services
 from learning.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm, TokenForm
 from learning.accounts.models import ApiToken, User
 from learning.dbtypes import utcnow
 from learning.extensions import db, login_manager
+from learning.orgs.models import Membership
+from learning.orgs.services import unit_paths
 from learning.permissions import require
 from learning.security import safe_next
 
@@ -104,6 +107,19 @@ def logout():
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.get("/account/")
+@login_required
+def account():
+    """My account: name, units, language, and the way to the password and API token pages."""
+    memberships = db.session.scalars(
+        select(Membership).where(Membership.user_id == current_user.id)
+        .options(joinedload(Membership.unit))).all()
+    paths = unit_paths([m.unit for m in memberships])
+    return render_template("accounts/account.html",
+                           memberships=sorted(memberships, key=lambda m: paths[m.unit_id]),
+                           paths=paths)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     from learning.permissions import is_admin, is_leader
     from learning.reports import models as _models  # noqa: F401  (tables known to migrations)
     from learning.reports.api import blp
+    from learning.reports.dashboard import home_section
     from learning.reports.demo import load as load_demo
     from learning.reports.seed import bench_cli
     from learning.reports.views import bp
@@ -27,3 +28,5 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("demo_loaders", []).append(load_demo)  # after courses' and quizzes'
     app.extensions.setdefault("nav_links", []).append(
         (_l("Reports"), "reports.index", lambda u: is_admin(u) or is_leader(u)))
+    # First on the start page: a leader's own study (if any) comes below their units.
+    app.extensions.setdefault("home_sections", []).insert(0, home_section)

@@ -382,9 +382,16 @@ def review_page(attempt_id: int):
     if owner and attempt.state == IN_PROGRESS:
         return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id))
     quiz = attempt.quiz
-    data = review(quiz, attempt, staff=not owner, at=services.now())
+    at = services.now()
+    data = review(quiz, attempt, staff=not owner, at=at)
+    retry_number = None  # 「再次作答」: the number of the next attempt, when one may start now
+    if owner and services.open_attempt(quiz.id, current_user.id) is None:
+        used = services.attempts_used(quiz.id, current_user.id)
+        if _why_not(quiz, used, at) is None:
+            retry_number = used + 1
     return render_template(
         "quizzes/attempts/review.html", attempt=attempt, quiz=quiz, data=data, owner=owner,
+        retry_number=retry_number,
         member=None if owner else db.session.get(User, attempt.user_id),
         numbers=_numbers(list(attempt.slots)),
         can_grade=not owner and attempt.state == FINISHED

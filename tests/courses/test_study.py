@@ -242,13 +242,18 @@ def test_my_study_lists_current_and_past_with_statuses(
         "迟交专题": ("late", 1, 1, False),
     }
     page = client.get("/study/").get_data(as_text=True)
-    assert page.index("Current study") < page.index("进行中专题") < page.index("Past study")
-    assert page.index("Past study") < page.index("逾期专题")
+    # What is left to do, then what is overdue, then the finished work folded away.
+    assert page.index("Current study") < page.index("进行中专题") < page.index("Overdue")
+    assert page.index("Overdue") < page.index("逾期专题") < page.index('id="study-finished"')
+    assert page.index('id="study-finished"') < page.index("已完成专题")
+    assert page.index('id="study-finished"') < page.index("迟交专题")
     assert 'value="1"' in page and "<progress" in page
     # The link holds the title alone: white space inside it would be underlined.
-    assert re.search(r'<a href="/study/modules/\d+">进行中专题</a>', page)
+    assert re.search(r'<a href="/study/courses/\d+">进行中专题</a>', page)
     home = client.get("/").get_data(as_text=True)  # the start page shows 「我的学习」 too
-    assert "进行中专题" in home and "测试团委/第一团支部/第一学习小组" in home
+    assert "进行中专题" in home
+    account = client.get("/account/").get_data(as_text=True)  # and my units are on my account
+    assert "测试团委/第一团支部/第一学习小组" in account
 
 
 def test_my_study_hides_other_units_work(client, org, make_course, make_assignment):

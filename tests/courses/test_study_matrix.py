@@ -16,6 +16,8 @@ ANY_USER_POST_API = {**ANY_USER_API}
 
 ENDPOINTS = [
     ("GET", "/study/", ANY_USER),
+    ("GET", "/study/courses/{course}", ANY_USER),
+    ("GET", "/study/courses/{other_course}", {**ANY_USER, "member": 404}),
     ("GET", "/study/modules/{module}", ANY_USER),
     ("GET", "/study/modules/{other_module}",
      {**ANY_USER, "member": 404}),
@@ -51,6 +53,7 @@ def test_study_role_matrix(client, org, persona, make_course, make_assignment):
     endpoints = [(m, t.replace("{assignment}", "{api_assignment}")
                   if t.startswith("/api/") else t, e) for m, t, e in ENDPOINTS]
     ids = {"module": course.module_ids[0], "other_module": other.module_ids[0],
+           "course": course.id, "other_course": other.id,
            "assignment": assignment.id, "api_assignment": api_assignment.id}
     failures = check(client, org, persona, endpoints, ids)
     assert not failures, "\n".join(failures)

@@ -56,7 +56,7 @@ def test_member_reads_and_completes_a_module(page):
     expect(item.get_by_text("未开始")).to_be_visible()
     check_page(page, "my-study")
 
-    item.get_by_role("link", name=re.compile(COURSE)).click()
+    item.get_by_role("link", name="继续学习").click()
     expect(page.get_by_role("heading", name=FIRST_MODULE, level=1)).to_be_visible()
     page.get_by_role("heading", name="担当的几种样子").scroll_into_view_if_needed()
     check_page(page, "module")
@@ -69,9 +69,14 @@ def test_member_reads_and_completes_a_module(page):
     item = study_item(page)
     expect(item.get_by_text("1/4")).to_be_visible()
     expect(item.get_by_text("学习中")).to_be_visible()
-    # The course link now leads on to the next module: the first one is done.
-    item.get_by_role("link", name=re.compile(COURSE)).click()
+    # 「继续学习」 now leads on to the next module: the first one is done.
+    item.get_by_role("link", name="继续学习").click()
     expect(page.get_by_role("heading", name="制度优势的体现", level=1)).to_be_visible()
+    # The course page ticks the first module.
+    page.get_by_role("navigation", name="breadcrumb").get_by_role("link", name=COURSE).click()
+    expect(page.locator(".course-outline li").filter(has_text=FIRST_MODULE)
+           .get_by_text("已完成")).to_be_visible()
+    check_page(page, "course")
 
 
 # --- 2. a timed quiz, reloaded midway -------------------------------------------------------
@@ -96,13 +101,11 @@ def answer_question(box) -> None:
 
 
 def open_first_module_quiz(page, module_title: str) -> None:
-    """From 「我的学习」 to a module's page, then to its quiz."""
+    """From 「我的学习」 to a module's page (by the course page), then to its quiz's page."""
     nav_to(page, "我的学习")
     study_item(page).get_by_role("link", name=re.compile(COURSE)).click()
-    # The course link leads to the next module to study; the quiz's module may be another.
-    while not page.get_by_role("heading", name=module_title, level=1).is_visible():
-        page.get_by_role("link", name=re.compile(r"›$")).click()
-    page.locator("#module-quiz").get_by_role("link", name="前往测验").click()
+    page.locator(".course-outline").get_by_role("link", name=module_title).click()
+    page.locator("#module-quiz").get_by_role("link", name="测验说明与作答记录").click()
 
 
 def test_member_takes_a_timed_quiz_reloads_midway_and_sees_the_review(page):
@@ -171,6 +174,7 @@ def test_member_posts_in_the_group_thread(page):
     name = re.fullmatch(r"欢迎您，(.+)。", page.get_by_text(re.compile("^欢迎您")).inner_text())[1]
     nav_to(page, "我的学习")
     study_item(page).get_by_role("link", name=re.compile(COURSE)).click()
+    page.locator(".course-outline").get_by_role("link", name=FIRST_MODULE).click()
     expect(page.get_by_role("heading", name=FIRST_MODULE, level=1)).to_be_visible()
     page.locator("#module-discussion").get_by_role("link", name=GROUP_THREAD).click()
 

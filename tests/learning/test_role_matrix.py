@@ -20,6 +20,7 @@ from tests.matrix import (
 
 ENDPOINTS = [
     ("GET", "/", ANY_USER),
+    ("GET", "/account/", ANY_USER),
     ("GET", "/account/password", ANY_USER),
     ("GET", "/account/tokens", ANY_USER),
     ("GET", "/admin/units/", ADMIN_PAGE),

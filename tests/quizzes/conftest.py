@@ -74,3 +74,15 @@ def make_quiz(app, make_course, make_bank):
                                    question_ids=question_ids, bank=bank)
 
     return make
+
+
+@pytest.fixture
+def assigned_quiz(make_quiz, make_assignment, org):
+    """Builder: a quiz whose course is assigned to the member's group."""
+
+    def make(**settings):
+        quiz = make_quiz(**settings)
+        make_assignment(quiz.course, org.group_a)
+        return quiz
+
+    return make

@@ -71,18 +71,6 @@ def clock(monkeypatch):
     return clock
 
 
-@pytest.fixture
-def assigned_quiz(make_quiz, make_assignment, org):
-    """Builder: a quiz whose course is assigned to the member's group."""
-
-    def make(**settings):
-        quiz = make_quiz(**settings)
-        make_assignment(quiz.course, org.group_a)
-        return quiz
-
-    return make
-
-
 def _form(token: str, slots, answers: dict, **extra) -> dict:
     data = {"csrf_token": token, "slots": [str(s) for s in slots], **extra}
     for slot in slots:

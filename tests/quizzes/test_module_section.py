@@ -22,7 +22,8 @@ def test_module_page_links_its_quiz_and_shows_the_grade(app, client, org, make_q
     login(client, "member")
     client.get("/lang/en")
     page = client.get(f"/study/modules/{quiz.module_id}").get_data(as_text=True)
-    assert f'href="/quizzes/{quiz.id}"' in page and "Go to the quiz" in page
+    assert f'href="/quizzes/{quiz.id}"' in page and "About the quiz and my attempts" in page
+    assert f'action="/quizzes/{quiz.id}/start"' in page and "Start the quiz" in page
     _finish_full_marks(app, quiz, org.member)
     page = client.get(f"/study/modules/{quiz.module_id}").get_data(as_text=True)
     assert "Your grade: 100.0%" in page and "Passed" in page
