@@ -109,6 +109,8 @@ class Config:
     DISCUSSION_EDIT_MINUTES = 30
     DISCUSSION_MAX_CHARS = 10_000
     DISCUSSION_POST_LIMIT = "10 per minute"
+    # The editors' live preview (learning/editor.py): requests per author.
+    MARKUP_PREVIEW_LIMIT = "120 per minute"
 
     # Reports: the 学习率 a unit should reach (the target line of the charts), and how long a
     # leader waits before reminding the same unit about the same assignment again.
@@ -178,6 +180,8 @@ def environment_settings(env: str) -> dict:
     settings["DISCUSSION_MAX_CHARS"] = _int("DISCUSSION_MAX_CHARS", 10_000)
     if os.environ.get("DISCUSSION_POST_LIMIT"):
         settings["DISCUSSION_POST_LIMIT"] = os.environ["DISCUSSION_POST_LIMIT"]
+    if os.environ.get("MARKUP_PREVIEW_LIMIT"):
+        settings["MARKUP_PREVIEW_LIMIT"] = os.environ["MARKUP_PREVIEW_LIMIT"]
     if os.environ.get("REPORT_TARGET_PERCENT"):
         settings["REPORT_TARGET_RATE"] = float(os.environ["REPORT_TARGET_PERCENT"]) / 100
     settings["REMINDER_COOLDOWN_MINUTES"] = _int("REMINDER_COOLDOWN_MINUTES", 60)

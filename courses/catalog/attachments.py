@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -144,6 +144,20 @@ def save_upload(upload, *, course: Course, module: Module | None, actor,
            details={"course_id": course.id, "module_id": attachment.module_id,
                     "purpose": attachment.purpose, "sha256": sha256})
     return attachment
+
+
+def file_url(attachment: Attachment) -> str:
+    """The address an attachment is served at (catalog.file), for links and images."""
+    return url_for("catalog.file", attachment_id=attachment.id, name=attachment.original_name)
+
+
+def markdown_reference(attachment: Attachment) -> str:
+    """The Markdown that shows `attachment` in a module body: an image, else a link to it."""
+    # Brackets in a file name would end the link text early; parentheses would end the URL.
+    text = "".join("\\" + ch if ch in "[]\\" else ch for ch in attachment.original_name)
+    url = file_url(attachment).replace("(", "%28").replace(")", "%29")
+    prefix = "!" if attachment.content_type in IMAGE_TYPES else ""
+    return f"{prefix}[{text}]({url})"
 
 
 def replace_cover(upload, *, course: Course, actor) -> Attachment:

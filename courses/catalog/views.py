@@ -3,7 +3,16 @@
 from functools import wraps
 from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -14,6 +23,7 @@ from courses.catalog.forms import CourseForm, ModuleForm, MoveForm, UploadForm
 from courses.models import Attachment, Course, Module, ModuleRevision
 from courses.permissions import can_author, can_view_course, can_view_module
 from learning.accounts.forms import ConfirmForm
+from learning.editor import preview_answer, preview_limit
 from learning.extensions import db
 from learning.markup import render_markdown
 from learning.permissions import require, require_role
@@ -22,7 +32,8 @@ bp = Blueprint("catalog", __name__, template_folder=str(Path(__file__).parents[1
 
 # Pages that take an upload may receive a body up to the attachment limit (MAX_CONTENT_LENGTH
 # stays small everywhere else). Set before the CSRF check reads the form.
-_UPLOAD_ENDPOINTS = {"catalog.course_new", "catalog.course_edit", "catalog.module_upload"}
+_UPLOAD_ENDPOINTS = {"catalog.course_new", "catalog.course_edit", "catalog.module_upload",
+                     "catalog.module_insert_file"}
 
 
 @bp.url_value_preprocessor
@@ -189,6 +200,15 @@ def module_edit(module_id: int):
                            upload_form=UploadForm(), confirm_form=ConfirmForm())
 
 
+@bp.post("/admin/courses/<int:course_id>/preview")
+@preview_limit
+@author_page
+def markup_preview(course_id: int):
+    """The module editor's live preview: the posted body as saving would render it."""
+    require(db.session.get(Course, course_id) is not None)
+    return preview_answer(render_markdown)
+
+
 @bp.post("/admin/modules/<int:module_id>/move")
 @author_page
 def module_move(module_id: int):
@@ -246,6 +266,24 @@ def module_upload(module_id: int):
     else:
         flash(_("Choose a file to upload."), "danger")
     return redirect(url_for("catalog.module_edit", module_id=module.id))
+
+
+@bp.post("/admin/modules/<int:module_id>/attachments/insert")
+@author_page
+def module_insert_file(module_id: int):
+    """The editor's "insert image or file": store the upload, answer the Markdown that shows it."""
+    module = _load_module(module_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return jsonify(message=_("Choose a file to upload.")), 422
+    try:
+        attachment = attachments.save_upload(form.file.data, course=module.course,
+                                             module=module, actor=current_user)
+    except attachments.AttachmentError as error:
+        return jsonify(message=str(error)), 422
+    return jsonify(markdown=attachments.markdown_reference(attachment),
+                   name=attachment.original_name, url=attachments.file_url(attachment),
+                   message=_("%(name)s uploaded and inserted.", name=attachment.original_name))
 
 
 @bp.post("/admin/attachments/<int:attachment_id>/delete")

@@ -7,6 +7,7 @@
 - /admin/banks/<id>/import           upload, dry run, then apply the staged file (all-or-nothing)
 - /admin/banks/<id>/export           the bank as GIFT, XLSX or CSV
 - /admin/banks/template.xlsx|csv     the empty import template
+- /admin/banks/<id>/preview          POST: the question editor's live preview of one text
 
 Questions typed here go through the same path as imported ones: the form builds a
 `ParsedQuestion`, the formats' `validate_question` checks it, and
@@ -38,6 +39,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from learning import staging
 from learning.accounts.forms import ConfirmForm
 from learning.audit.services import record
+from learning.editor import preview_answer, preview_limit
 from learning.extensions import db
 from learning.markup import to_plain_text
 from learning.permissions import require_role
@@ -55,7 +57,7 @@ from quizzes.banks.forms import (
     question_form_data,
 )
 from quizzes.formats import template_bytes
-from quizzes.formats.questions import QTYPES
+from quizzes.formats.questions import QTYPES, TEXT_FORMATS
 from quizzes.models import (
     CATEGORY_SEPARATOR,
     Question,
@@ -475,6 +477,17 @@ def question_preview(question_id: int):
     question = _question_or_404(question_id)
     return render_template("quizzes/banks/preview.html", question=question,
                            bank=question.bank)
+
+
+@bp.post("/admin/banks/<int:bank_id>/preview")
+@preview_limit
+def markup_preview(bank_id: int):
+    """The question editor's live preview: a text in the chosen format, as saving renders it."""
+    db.get_or_404(QuestionBank, bank_id)
+    fmt = request.form.get("format", "markdown")
+    if fmt not in TEXT_FORMATS:
+        fmt = "moodle"  # what saving does with an unknown format
+    return preview_answer(lambda text: services.render_text(text, fmt))
 
 
 @bp.post("/admin/questions/<int:question_id>/delete")

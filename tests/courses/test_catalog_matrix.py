@@ -36,6 +36,9 @@ ENDPOINTS = [
     ("GET", "/admin/modules/{module}/history", ADMIN_PAGE),
     ("POST", "/admin/modules/{module}/history/{revision}/restore", ADMIN_POST),
     ("POST", "/admin/modules/{module}/attachments", ADMIN_POST),
+    # The editor's JSON answers: the preview of an empty text, the Markdown of an upload.
+    ("POST", "/admin/courses/{course}/preview", {**ADMIN_PAGE, "admin": 200}),
+    ("POST", "/admin/modules/{module}/attachments/insert", {**ADMIN_PAGE, "admin": 200}),
     ("GET", "/files/{file}/{name}", VISIBLE_FILE),
     ("GET", "/files/{draft_file}/{name}", DRAFT_FILE),
     ("POST", "/admin/attachments/{doomed_file}/delete", ADMIN_POST),
@@ -89,7 +92,9 @@ def test_catalog_role_matrix(app, client, org, persona, make_course, make_assign
         "doomed_file": _attachment(app, course, course.module_ids[1], "c.png"),
     }
     files = {"/admin/modules/{module}/attachments":
-             lambda: {"file": (io.BytesIO(PNG), "new.png")}}
+             lambda: {"file": (io.BytesIO(PNG), "new.png")},
+             "/admin/modules/{module}/attachments/insert":
+             lambda: {"file": (io.BytesIO(PNG), "inserted.png")}}
     failures = check(client, org, persona, ENDPOINTS, ids, files)
     assert not failures, "\n".join(failures)
     with app.app_context():

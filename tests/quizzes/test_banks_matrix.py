@@ -32,6 +32,7 @@ ENDPOINTS = [
     ("POST", "/admin/questions/{question}", ADMIN_FORM_ERRORS),
     ("GET", "/admin/questions/{question}/preview", ADMIN_PAGE),
     ("POST", "/admin/questions/{doomed_question}/delete", ADMIN_POST),
+    ("POST", "/admin/banks/{bank}/preview", {**ADMIN_PAGE, "admin": 200}),  # an empty preview
     ("GET", "/admin/banks/{bank}/import", ADMIN_PAGE),
     ("POST", "/admin/banks/{bank}/import", ADMIN_PAGE),  # admin: the dry run
     ("POST", "/admin/banks/{bank}/import/apply", ADMIN_POST),  # admin: no token, back to upload
