@@ -233,3 +233,12 @@ def test_the_form_reports_every_problem_at_once_like_the_api(app, client, setup)
     assert "Not a valid date value." in page
     assert "Choose at least one module the lesson covered." in page
     assert count(app, OfflineLesson) == 0
+
+
+def test_the_backdate_limit_is_read_from_the_environment(monkeypatch):
+    from learning.config import environment_settings
+
+    monkeypatch.setenv("OFFLINE_BACKDATE_DAYS", "10")
+    assert environment_settings("production")["OFFLINE_BACKDATE_DAYS"] == 10
+    monkeypatch.delenv("OFFLINE_BACKDATE_DAYS")
+    assert environment_settings("production")["OFFLINE_BACKDATE_DAYS"] == 31
