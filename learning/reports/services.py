@@ -48,6 +48,22 @@ def assignments_select(unit: OrgUnit, start: datetime | None = None,
     return query
 
 
+def assignment_quizzes(assignment: Assignment) -> list:
+    """Rows (id, title) of the quizzes on the modules the assignment counts, in course order:
+    the report's quiz columns link to their statistics (1 query)."""
+    from courses.models import Module
+    from quizzes.models import Quiz
+
+    if assignment.module_id is not None:
+        modules = [assignment.module_id]
+    else:
+        modules = select(Module.id).where(Module.course_id == assignment.course_id,
+                                          Module.published.is_(True))
+    return db.session.execute(
+        select(Quiz.id, Quiz.title).join(Module, Module.id == Quiz.module_id)
+        .where(Quiz.module_id.in_(modules)).order_by(Module.position, Module.id)).all()
+
+
 def report_units(user) -> list[OrgUnit]:
     """Where the viewer's reports start: the top units they lead (the roots for admins)."""
     if is_admin(user):

@@ -182,6 +182,7 @@ def period(assignment_id: int, unit_id: int):
         "reports/period.html", assignment=assignment, unit=unit, trail=_trail(unit),
         report=report, target=target_rate(), generated_at=now(), status=status, page=page,
         members=_member_lines(members[:MEMBERS_PER_PAGE], assignment, unit, labels),
+        quizzes=services.assignment_quizzes(assignment),
         more=len(members) > MEMBERS_PER_PAGE,
         status_labels=labels, listed=bool(status or report.unit.roster <= MEMBER_LIST_MAX),
         bars=_bars(report, lambda child: url_for("reports.period", assignment_id=assignment.id,

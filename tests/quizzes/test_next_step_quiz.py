@@ -4,7 +4,7 @@ the review offers 「再次作答」 while attempts remain, and numeric answers 
 import re
 
 from tests.conftest import login, post_form
-from tests.pages import forms, local_path, tap_button
+from tests.pages import forms, links, local_path, tap_button
 
 
 def _attempt_id(response) -> int:
@@ -57,3 +57,24 @@ def test_the_review_offers_another_attempt_while_attempts_remain(client, org, as
     # Both attempts used: no 「再次作答」 any more, only the way back.
     assert "再次作答" not in last.get_data(as_text=True)
     assert "返回学习单元" in last.get_data(as_text=True)
+
+
+def test_quiz_statistics_are_linked_from_the_quiz_pages_and_the_report(
+        client, org, make_quiz, make_assignment):
+    quiz = make_quiz()
+    period = make_assignment(quiz.course, org.group_a)
+    statistics = f"/quizzes/{quiz.id}/statistics"
+    login(client, "admin")
+    for page in ("/admin/quizzes/", f"/admin/quizzes/{quiz.id}"):
+        assert f'href="{statistics}"' in client.get(page).get_data(as_text=True), page
+
+    leader = client.application.test_client()
+    login(leader, "leader_in")
+    here = f"{statistics}?unit={org.branch_a.id}"
+    report = leader.get(f"/reports/assignments/{period.id}/units/{org.branch_a.id}")
+    hrefs = {link.href.replace("&amp;", "&") for link in links(report.get_data(as_text=True))}
+    assert here in hrefs  # the quiz column and the button above the table
+    missing = leader.get(f"/reports/assignments/{period.id}/units/{org.branch_a.id}"
+                         "/not-completed").get_data(as_text=True)
+    assert f'href="{here}"' in missing  # the 「未通过测验」 heading
+    assert leader.get(here).status_code == 200
