@@ -53,9 +53,9 @@ def _frame_rgb(index: int, total: int, width: int, height: int) -> bytes:
 
 
 def sample_webm(seconds: int = 4, width: int = WIDTH, height: int = HEIGHT) -> bytes:
-    """Bytes of a `seconds`-long VP8 WebM (no sound) of `width`×`height` pixels at 12 frames a second."""
+    """Bytes of a `seconds`-long VP8 WebM (no sound), `width`×`height` pixels at 12 fps."""
     if seconds < 1 or width < 16 or height < 16 or width % 2 or height % 2:
-        raise ValueError("sample_webm needs at least one second and an even size of 16 pixels or more")
+        raise ValueError("sample_webm needs a second or more and an even size of 16 pixels or more")
     out = io.BytesIO()
     total = seconds * FPS
     with av.open(out, mode="w", format="webm") as container:
@@ -73,9 +73,10 @@ def sample_webm(seconds: int = 4, width: int = WIDTH, height: int = HEIGHT) -> b
             if plane.line_size == row:
                 plane.update(pixels)
             else:  # FFmpeg pads rows to its alignment: copy row by row.
-                padded = bytearray(plane.line_size * height)
+                stride = plane.line_size
+                padded = bytearray(stride * height)
                 for y in range(height):
-                    padded[y * plane.line_size:y * plane.line_size + row] = pixels[y * row:(y + 1) * row]
+                    padded[y * stride:y * stride + row] = pixels[y * row:(y + 1) * row]
                 plane.update(bytes(padded))
             frame.pts = index
             frame.time_base = Fraction(1, FPS)
