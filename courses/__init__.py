@@ -27,6 +27,12 @@ def init_app(app: Flask) -> None:
         (_l("Offline lessons"), "offline.index", can_list_offline_lessons),
         (_l("Courses"), "catalog.course_index", can_author),
     ])
+    from courses.series import init_app as init_series
+
+    init_series(app)
+    from courses.video import init_app as init_video
+
+    init_video(app)
     # Last: its demo threads need the courses' demo modules loaded first.
     from courses.discussions import init_app as init_discussions
 

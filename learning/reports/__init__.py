@@ -20,11 +20,13 @@ def init_app(app: Flask) -> None:
     from learning.reports.dashboard import home_section
     from learning.reports.demo import load as load_demo
     from learning.reports.seed import bench_cli
+    from learning.reports.series import series_section
     from learning.reports.views import bp
 
     app.register_blueprint(bp)
     api.register_blueprint(blp)
     app.cli.add_command(bench_cli)
+    app.extensions.setdefault("series_sections", []).append(series_section)
     app.extensions.setdefault("demo_loaders", []).append(load_demo)  # after courses' and quizzes'
     app.extensions.setdefault("nav_links", []).append(
         (_l("Reports"), "reports.index", lambda u: is_admin(u) or is_leader(u)))
