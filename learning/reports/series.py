@@ -21,5 +21,4 @@ def series_section(user, series):
              for p, f in zip(periods, found, strict=True)]
     trend = charts.rate_trend([(p.assignment.title, f.rate, p.module.title)
                                for p, f, _url in lines], target=target_rate())
-    return "reports/_series.html", {"series_lines": lines, "series_trend": trend,
-                                    "series_target": target_rate()}
+    return "reports/_series.html", {"lines": lines, "trend": trend, "target": target_rate()}
