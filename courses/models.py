@@ -49,7 +49,10 @@ class Module(db.Model):
 
     Rules: "reading" completes when the member confirms after spending a share of the estimated
     time on it (measured by the server); "confirm" completes on confirmation at once; "quiz" when
-    its quiz is passed; "posts" when the member wrote `min_posts` posts in its discussion.
+    its quiz is passed; "posts" when the member wrote `min_posts` posts in its discussion;
+    "watched" when the member has played `watch_percent` (or VIDEO_WATCHED_PERCENT) of its
+    video, as the server measured it (courses.video); "watched_quiz" when that and its quiz
+    is passed.
     """
 
     __tablename__ = "modules"
@@ -68,6 +71,8 @@ class Module(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     completion_rule: Mapped[str] = mapped_column(String(16), default="reading")
     min_posts: Mapped[int] = mapped_column(default=0)
+    # The watched rules' share of the video, in percent; None: VIDEO_WATCHED_PERCENT.
+    watch_percent: Mapped[int | None] = mapped_column()
     published: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -110,6 +115,8 @@ class Attachment(db.Model):
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
+    # Seconds of an audio or video file, read from it at upload (courses.video.media).
+    duration_seconds: Mapped[float | None] = mapped_column()
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -96,6 +96,9 @@ class Config:
     # this share of the estimated minutes has been credited.
     READING_MAX_GAP_SECONDS = 120
     READING_MIN_SHARE = 0.5
+    # Watched rules: the share of a module's video (percent) a member must have played, as the
+    # server measured it from heartbeats, unless the module sets its own.
+    VIDEO_WATCHED_PERCENT = 90
 
     # Offline lessons: how many days back a lesson date may lie when it is entered (a lesson
     # "held" months ago could rewrite a period's history).
@@ -175,6 +178,7 @@ def environment_settings(env: str) -> dict:
     settings["OFFLINE_BACKDATE_DAYS"] = _int("OFFLINE_BACKDATE_DAYS", 31)
     if os.environ.get("READING_MIN_SHARE"):
         settings["READING_MIN_SHARE"] = float(os.environ["READING_MIN_SHARE"])
+    settings["VIDEO_WATCHED_PERCENT"] = _int("VIDEO_WATCHED_PERCENT", 90)
     settings["QUIZ_GRACE_SECONDS"] = _int("QUIZ_GRACE_SECONDS", 30)
     settings["DISCUSSION_EDIT_MINUTES"] = _int("DISCUSSION_EDIT_MINUTES", 30)
     settings["DISCUSSION_MAX_CHARS"] = _int("DISCUSSION_MAX_CHARS", 10_000)

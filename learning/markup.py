@@ -21,13 +21,23 @@ whitespace removed, as a browser would see them):
 - images: our own server only, i.e. a path starting with a single "/". The app runs on intranets
   and must not make the reader's browser contact another host. A refused image is replaced by its
   alt text.
+- players (<video>, <audio>, <source>, <track>): our own attachment files only, i.e. a src (and
+  poster) of the form "/files/<id>/...". A player with any other source is removed with what is
+  inside it; a <source> or <track> with another is removed. Players always get controls.
+
+Authors never write players as HTML: `![视频](clip.mp4)` names an attachment of the module, and
+the caller passes the module's media (`media=`, file name -> MediaSource) so that the image
+becomes a player at save time, with the attachment's poster and captions.
 """
 
 import html
 import re
 import threading
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
 from functools import partial
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import bleach
 import markdown
@@ -35,6 +45,7 @@ from bleach.html5lib_shim import Filter
 from bleach.linkifier import LinkifyFilter
 from markdown import inlinepatterns
 from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset({
@@ -43,7 +54,7 @@ ALLOWED_TAGS = frozenset({
     "blockquote", "ul", "ol", "li", "dl", "dt", "dd",
     "code", "pre", "kbd",
     "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
-    "a", "img", "abbr",
+    "a", "img", "abbr", "video", "audio", "source", "track",
 })  # fmt: skip
 
 # No style, class or id anywhere (ids allow DOM clobbering), no event handlers, no align (the
@@ -55,7 +66,15 @@ ALLOWED_ATTRIBUTES = {
     "ol": ["start"],
     "th": ["colspan", "rowspan"],
     "td": ["colspan", "rowspan"],
+    "video": ["src", "poster", "controls", "preload", "playsinline", "title"],
+    "audio": ["src", "controls", "preload", "title"],
+    "source": ["src", "type"],
+    "track": ["src", "kind", "srclang", "label", "default"],
 }
+_PLAYERS = frozenset({"video", "audio"})
+_MEDIA_TAGS = _PLAYERS | {"source", "track"}
+# Our own attachment files, as catalog.file serves them.
+_OWN_FILE = re.compile(r"/files/[0-9]+/")
 
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
@@ -105,8 +124,21 @@ _SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*:")
 _LINK_REL = "noopener nofollow"
 
 
-def render_markdown(text: str) -> Markup:
-    """Markdown source -> sanitised HTML, safe to store and serve."""
+@dataclass(frozen=True)
+class MediaSource:
+    """An audio or video attachment an image reference may name, as its player shows it."""
+
+    kind: str  # "video" or "audio"
+    url: str  # /files/<id>/<name>
+    content_type: str = ""
+    poster: str | None = None  # an image attachment's URL
+    captions: tuple[tuple[str, str], ...] = ()  # (WebVTT attachment URL, label)
+
+
+def render_markdown(text: str, media: dict[str, MediaSource] | None = None) -> Markup:
+    """Markdown source -> sanitised HTML, safe to store and serve.
+
+    `media` maps file names to the attachments `![text](name)` may turn into players."""
     if not text:
         return Markup("")
     source = _CONTROL_CHARS.sub("", text)
@@ -115,6 +147,7 @@ def render_markdown(text: str) -> Markup:
     if len(source) <= MAX_SOURCE_CHARS and longest_block(source)[1] <= MAX_BLOCK_LINES:
         try:
             state.md.reset()
+            state.md.media = media or {}
             raw_html = state.md.convert(source)
         except RecursionError:
             # Python-Markdown recurses once per nesting level ("- - - ... x" a thousand deep).
@@ -270,6 +303,17 @@ class _ContentPolicy(Filter):
                 if kind == "StartTag":
                     depth = 1
                 continue
+            if name in _MEDIA_TAGS and kind in ("StartTag", "EmptyTag"):
+                attrs = dict(token.get("data") or {})
+                if not all(_own_file(attrs[(None, a)]) for a in ("src", "poster")
+                           if (None, a) in attrs):
+                    if kind == "StartTag":
+                        depth = 1
+                    continue
+                if name in _PLAYERS:
+                    attrs[(None, "controls")] = ""
+                    attrs[(None, "preload")] = "metadata"
+                    token["data"] = attrs
             if name == "img" and kind in ("StartTag", "EmptyTag"):
                 attrs = token.get("data") or {}
                 if not _url_allowed(attrs.get((None, "src"), ""), own_host_only=True):
@@ -285,6 +329,47 @@ class _ContentPolicy(Filter):
                 attrs[(None, "rel")] = _LINK_REL
                 token["data"] = attrs
             yield token
+
+
+def _own_file(value: str) -> bool:
+    """Whether a player's src or poster is one of our own attachment files."""
+    return _OWN_FILE.match(_NOT_URL_CHARS.sub("", html.unescape(value))) is not None
+
+
+class _Players(Treeprocessor):
+    """Turns `![text](name)` naming one of `md.media` into an <audio> or <video> player."""
+
+    def run(self, root):
+        media = getattr(self.md, "media", None) or {}
+        if not media:
+            return
+        for element in root.iter("img"):
+            src = element.get("src", "")
+            found = media.get(src) or media.get(unquote(src))
+            if found is None:
+                continue
+            text = element.get("alt", "")
+            element.tag = found.kind
+            element.attrib.clear()
+            element.set("src", found.url)
+            element.set("title", text)
+            if found.poster and found.kind == "video":
+                element.set("poster", found.poster)
+            for url, label in found.captions:
+                track = etree.SubElement(element, "track")
+                track.set("kind", "captions")
+                track.set("src", url)
+                track.set("srclang", "zh")
+                track.set("label", label)
+            # Shown only by a browser without players: the file itself.
+            link = etree.SubElement(element, "a")
+            link.set("href", found.url)
+            link.text = text or found.url.rsplit("/", 1)[-1]
+
+
+class _PlayerExtension(Extension):
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_Players(md), "players", 5)
 
 
 def _linkify_callback(attrs: dict, new: bool) -> dict | None:
@@ -367,7 +452,8 @@ def _new_markdown() -> markdown.Markdown:
     # we would only strip again (attr_list, footnotes' ids, codehilite); tables emit align
     # instead of style, and bleach drops align.
     return markdown.Markdown(
-        extensions=["tables", "fenced_code", "sane_lists", "def_list", _BoundedLinks()],
+        extensions=["tables", "fenced_code", "sane_lists", "def_list", _BoundedLinks(),
+                    _PlayerExtension()],
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )

@@ -30,6 +30,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(quizzes_cli)
     app.extensions.setdefault("demo_loaders", []).append(load_demo)
     app.extensions.setdefault("module_sections", []).append(module_quiz)
+    from quizzes.attempts.services import module_quiz_passed
+
+    app.extensions.setdefault("module_quiz_passed", []).append(module_quiz_passed)
     app.extensions.setdefault("nav_links", []).append(
         (_l("Quizzes"), "quiz_admin.index", can_manage_quizzes))
     for name in _PAGES:

@@ -36,6 +36,8 @@ class AttachmentSchema(Schema):
     content_type = fields.String()
     size_bytes = fields.Integer()
     sha256 = fields.String()
+    duration_seconds = fields.Float(allow_none=True, metadata={
+        "description": "audio and video: seconds, read from the file at upload"})
     url = fields.Method("_url")
 
     def _url(self, attachment):
@@ -51,6 +53,8 @@ class ModuleSummarySchema(Schema):
     estimated_minutes = fields.Integer()
     completion_rule = fields.String(metadata={"enum": list(COMPLETION_RULES)})
     min_posts = fields.Integer()
+    watch_percent = fields.Integer(allow_none=True, metadata={
+        "description": "the watched rules' share of the video; null: the site's default"})
     published = fields.Boolean()
     updated_at = fields.DateTime()
 
@@ -96,6 +100,7 @@ class ModuleInSchema(Schema):
     estimated_minutes = fields.Integer(load_default=None, validate=validate.Range(min=1, max=600))
     completion_rule = fields.String(load_default=None, validate=validate.OneOf(COMPLETION_RULES))
     min_posts = fields.Integer(load_default=None, validate=validate.Range(min=0, max=100))
+    watch_percent = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100))
     published = fields.Boolean(load_default=None)
     position = fields.Integer(load_default=None, validate=validate.Range(min=0, max=10000))
 

@@ -138,8 +138,10 @@ def save_upload(upload, *, course: Course, module: Module | None, actor,
         uploaded_by_id=getattr(actor, "id", None))
     db.session.add(attachment)
     db.session.flush()
+    if module is not None:  # a reference to this file's name in the body becomes a player
+        refresh_body(module)
     where = module.title if module else course.title
-    record("attachment.upload", f"{name} ({content_type}, {size} bytes) -> {where}",
+    record("attachment.upload", {"file": name, "size": size, "place": where},
            target=attachment, actor=actor,
            details={"course_id": course.id, "module_id": attachment.module_id,
                     "purpose": attachment.purpose, "sha256": sha256})
@@ -173,10 +175,14 @@ def replace_cover(upload, *, course: Course, actor) -> Attachment:
 def delete_attachment(attachment: Attachment, *, actor) -> None:
     """Delete an attachment; its file goes once the transaction commits."""
     _remove_after_commit(attachment_path(attachment))
-    record("attachment.delete", f"{attachment.original_name}", target=attachment, actor=actor,
+    record("attachment.delete", {"file": attachment.original_name}, target=attachment,
+           actor=actor,
            details={"course_id": attachment.course_id, "module_id": attachment.module_id})
+    module = db.session.get(Module, attachment.module_id) if attachment.module_id else None
     db.session.delete(attachment)
     db.session.flush()
+    if module is not None:
+        refresh_body(module)
 
 
 # --- keeping disk and database in step -------------------------------------------------------

@@ -29,6 +29,8 @@ RULE_CHOICES = [
     ("confirm", _l("Confirm at once")),
     ("quiz", _l("Pass the module's quiz")),
     ("posts", _l("Write posts in the discussion")),
+    ("watched", _l("Watch the module's video")),
+    ("watched_quiz", _l("Watch the module's video and pass its quiz")),
 ]
 
 
@@ -52,6 +54,9 @@ class ModuleForm(FlaskForm):
                                   default="reading")
     min_posts = IntegerField(_l("Posts needed (rule \"posts\")"), default=0,
                              validators=[Optional(), NumberRange(min=0, max=100)])
+    watch_percent = IntegerField(
+        _l("Share of the video to watch, % (empty: the site's default)"),
+        validators=[Optional(), NumberRange(min=1, max=100)])
     published = BooleanField(_l("Published"))
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Save"))

@@ -63,7 +63,7 @@ def create_course(*, actor, title: str, summary: str = "", published: bool = Fal
                     position=position or 0)
     db.session.add(course)
     db.session.flush()
-    record("course.create", course.title, target=course, actor=actor,
+    record("course.create", {"course": course.title}, target=course, actor=actor,
            details={"published": course.published})
     return course
 
@@ -81,10 +81,11 @@ def update_course(course: Course, *, actor, **changes) -> Course:
         setattr(course, key, changes[key])
     db.session.flush()
     if changed:
-        record("course.update", course.title, target=course, actor=actor,
+        record("course.update", {"course": course.title}, target=course, actor=actor,
                details={"fields": changed})
     if course.published != was_published:
-        record("course.publish" if course.published else "course.unpublish", course.title,
+        record("course.publish" if course.published else "course.unpublish",
+               {"course": course.title},
                target=course, actor=actor)
     return course
 
@@ -102,12 +103,14 @@ def create_module(course: Course, *, actor, title: str, body_md: str = "",
                                  .where(Module.course_id == course.id))
         position = 0 if last is None else last + 1
     module = Module(course_id=course.id, title=title.strip(), body_md=body_md or "",
-                    body_html=str(render_markdown(body_md or "")),
+                    body_html=render_body(body_md, None),
                     estimated_minutes=estimated_minutes, completion_rule=completion_rule,
-                    min_posts=min_posts or 0, published=bool(published), position=position)
+                    min_posts=min_posts or 0, watch_percent=watch_percent,
+                    published=bool(published), position=position)
     db.session.add(module)
     db.session.flush()
-    record("module.create", f"{course.title} / {module.title}", target=module, actor=actor,
+    record("module.create", {"course": course.title, "module": module.title}, target=module,
+           actor=actor,
            details={"course_id": course.id, "published": module.published})
     return module
 
@@ -131,14 +134,16 @@ def update_module(module: Module, *, actor, _action: str = "module.update", **ch
     for key in changed:
         setattr(module, key, changes[key])
     if "body_md" in changed:
-        module.body_html = str(render_markdown(module.body_md))
+        module.body_html = render_body(module.body_md, module.id)
     db.session.flush()
-    record(_action, f"{module.course.title} / {module.title}", target=module, actor=actor,
+    record(_action, {"course": module.course.title, "module": module.title}, target=module,
+           actor=actor,
            details={"fields": changed})
     if module.published != was_published:
         # The rollup counts published modules only: recount the course's members.
         progress.rebuild_rollups(module.course_id)
-        record("module.publish" if module.published else "module.unpublish", module.title,
+        record("module.publish" if module.published else "module.unpublish",
+               {"module": module.title},
                target=module, actor=actor)
     return module
 

@@ -150,7 +150,7 @@ def _module_values(form) -> dict:
     return {"title": form.title.data, "body_md": form.body_md.data or "",
             "estimated_minutes": form.estimated_minutes.data,
             "completion_rule": form.completion_rule.data, "min_posts": form.min_posts.data or 0,
-            "published": form.published.data}
+            "watch_percent": form.watch_percent.data, "published": form.published.data}
 
 
 @bp.route("/admin/courses/<int:course_id>/modules/new", methods=["GET", "POST"])

@@ -20,9 +20,8 @@ from datetime import datetime
 from functools import cache
 
 from flask import current_app, g, has_request_context
-from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, false, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, delete, false, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager
@@ -148,15 +147,10 @@ def post_url(post: Post) -> str:
     return f"/posts/{post.id}"
 
 
-def _notify(user_ids, kind: str, text, url: str, actor_id: int | None) -> int:
-    return notify(list(user_ids), kind, text, url=url, actor_id=actor_id)
-
-
-def _stored_text(message: str, **values) -> str:
-    """Notification text is stored, so it is written in the site's default language (the
-    reader's own choice is not known when it is written)."""
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
-        return _(message, **values)
+def _notify(user_ids, message: str, params: dict, url: str, actor_id: int | None) -> int:
+    """A notification stored as a message key (learning/messages.py): read in each reader's
+    language."""
+    return notify(list(user_ids), message, params, url=url, actor_id=actor_id)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -376,9 +370,8 @@ def add_post(user, thread: Thread, body: str, parent: Post | None = None) -> Pos
                      if parent is not None and parent.author_id not in (None, user.id) else None)
     if parent_author is not None and parent_author.active and can_view_thread(parent_author,
                                                                                 thread):
-        text = _stored_text("%(name)s replied to your post in “%(title)s”.",
-                            name=user.display_name, title=thread.title)
-        _notify([parent_author.id], "reply", text, post_url(post), user.id)
+        _notify([parent_author.id], "post.reply",
+                {"name": user.display_name, "thread": thread.title}, post_url(post), user.id)
         notified.add(parent_author.id)
     _notify_mentions(user, thread, post, body, skip=notified)
     module = thread_module(thread)
@@ -445,11 +438,9 @@ def hide_post(moderator, post: Post, reason: str) -> bool:
         _recount(post.thread, -1)
     _close_reports(post, moderator, "hidden", at)
     thread = post.thread
-    text = _stored_text("A moderator hid your post in “%(title)s”: %(reason)s",
-                        title=thread.title, reason=reason)
-    _notify([post.author_id] if post.author_id else [], "moderation", text, post_url(post),
-            moderator.id)
-    record("discussion.hide", f"post {post.id} in thread {thread.id}: {reason}", target=post,
+    _notify([post.author_id] if post.author_id else [], "post.hidden",
+            {"thread": thread.title, "reason": reason}, post_url(post), moderator.id)
+    record("discussion.hide", {"thread": thread.title, "reason": reason}, target=post,
            actor=moderator, details={"thread_id": thread.id, "reason": reason})
     return True
 
@@ -465,10 +456,9 @@ def unhide_post(moderator, post: Post) -> bool:
     thread = post.thread
     if now_visible:
         _recount(thread, +1)
-    text = _stored_text("A moderator showed your post in “%(title)s” again.", title=thread.title)
-    _notify([post.author_id] if post.author_id else [], "moderation", text, post_url(post),
-            moderator.id)
-    record("discussion.unhide", f"post {post.id} in thread {thread.id}", target=post,
+    _notify([post.author_id] if post.author_id else [], "post.shown",
+            {"thread": thread.title}, post_url(post), moderator.id)
+    record("discussion.unhide", {"thread": thread.title}, target=post,
            actor=moderator, details={"thread_id": thread.id})
     module = thread_module(thread)
     if now_visible and module is not None and post.author_id is not None:
@@ -483,7 +473,7 @@ def set_locked(moderator, thread: Thread, locked: bool) -> None:
     if thread.locked != locked:
         thread.locked = locked
         db.session.flush()
-        record("discussion.lock" if locked else "discussion.unlock", thread.title,
+        record("discussion.lock" if locked else "discussion.unlock", {"thread": thread.title},
                target=thread, actor=moderator)
 
 
@@ -494,7 +484,7 @@ def set_pinned(moderator, thread: Thread, pinned: bool) -> None:
     if thread.pinned != pinned:
         thread.pinned = pinned
         db.session.flush()
-        record("discussion.pin" if pinned else "discussion.unpin", thread.title,
+        record("discussion.pin" if pinned else "discussion.unpin", {"thread": thread.title},
                target=thread, actor=moderator)
 
 
@@ -519,9 +509,8 @@ def report_post(user, post: Post, reason: str) -> PostReport:
         # The same member reporting the same post twice (maybe in two simultaneous requests).
         raise DiscussionError(_("You have already reported this post."), status=409) from None
     thread = post.thread
-    text = _stored_text("A post in “%(title)s” was reported: %(reason)s",
-                        title=thread.title, reason=reason)
-    _notify(_moderator_ids(post), "report", text, post_url(post), user.id)
+    _notify(_moderator_ids(post), "post.reported", {"thread": thread.title, "reason": reason},
+            post_url(post), user.id)
     return report
 
 
@@ -581,7 +570,7 @@ def resolve_report(moderator, report: PostReport, hide: bool, reason: str = "") 
             _close_reports(post, moderator, "hidden", now())
     else:
         _close_reports(post, moderator, "dismissed", now())
-        record("discussion.dismiss", f"reports of post {post.id}", target=post,
+        record("discussion.dismiss", {"thread": post.thread.title}, target=post,
                actor=moderator, details={"thread_id": post.thread_id})
     db.session.refresh(report)
     return report
@@ -677,9 +666,8 @@ def _notify_mentions(author, thread: Thread, post: Post, body: str, skip: set) -
     readers = [u.id for u in mentioned_users(body)
                if u.id not in skip and u.id != author.id and can_view_thread(u, thread)]
     if readers:
-        text = _stored_text("%(name)s mentioned you in “%(title)s”.",
-                            name=author.display_name, title=thread.title)
-        _notify(readers, "mention", text, post_url(post), author.id)
+        _notify(readers, "post.mention", {"name": author.display_name, "thread": thread.title},
+                post_url(post), author.id)
 
 
 def display_names(user_ids) -> dict[int, str]:

@@ -340,9 +340,7 @@ class _LateMarks:
         db.session.add_all(
             OfflineLateEntry(assignment_id=int(a), user_id=u, lesson_id=lesson.id, entered_at=at)
             for a, users in late.items() for u in users)
-        record("offline.entered_late",
-               f"offline lesson {lesson.id} entered after the due time (补录) of assignment "
-               f"{', '.join(late)}: {sum(map(len, late.values()))} member(s) marked",
+        record("offline.entered_late", {"count": sum(map(len, late.values()))},
                target=lesson, actor=actor, details={"assignments": late})
         return late
 
@@ -368,7 +366,7 @@ def record_lesson(unit: OrgUnit, data: LessonInput, actor) -> OfflineLesson:
     db.session.flush()
     completed = progress.complete_many([u.id for u in attendees], [m.id for m in modules],
                                        "offline", at=completion_time(data.held_on))
-    record("offline.record", f"recorded offline lesson {lesson.id} for {unit.name}",
+    record("offline.record", {"unit": unit.name},
            target=lesson, actor=actor,
            details={"held_on": data.held_on.isoformat(), "modules": [m.id for m in modules],
                     "attendees": [u.id for u in attendees], "completed": completed})
@@ -416,7 +414,7 @@ def correct_lesson(lesson: OfflineLesson, data: LessonInput,
     late.store(lesson, editor)
     after = snapshot(lesson)
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
-    record("offline.correct", f"corrected offline lesson {lesson.id} of {unit.name}",
+    record("offline.correct", {"unit": unit.name},
            target=lesson, actor=editor,
            details={"changes": changes, "completed": completed, "withdrawn": withdrawn})
     return revision

@@ -118,7 +118,7 @@ def create_assignment(*, actor, course: Course, unit: OrgUnit, starts_at: dateti
     db.session.flush()
     forget_assignments()
     what = f"{course.title} / {module.title}" if module else course.title
-    record("assignment.create", f"Assigned {what} to {unit.name}", target=assignment,
+    record("assignment.create", {"title": what, "unit": unit.name}, target=assignment,
            actor=actor, details={"course_id": course.id, "module_id": assignment.module_id,
                                  "unit_id": unit.id, "title": assignment.title,
                                  "starts_at": starts_at.isoformat(),
@@ -149,7 +149,8 @@ def extend_assignment(assignment: Assignment, due_at: datetime, *, actor) -> Ass
                               "due_at")
     db.session.expire(assignment)
     forget_assignments()
-    record("assignment.extend", f"Extended assignment {assignment.id}", target=assignment,
+    record("assignment.extend", {"title": assignment.title or assignment.course.title,
+                                 "due": due_at.isoformat()}, target=assignment,
            actor=actor, details={"due_at": [before.isoformat(), due_at.isoformat()]})
     return assignment
 
@@ -191,7 +192,8 @@ def close_assignment(assignment: Assignment, *, actor=None, at: datetime | None 
     forget_assignments()
     frozen = db.session.scalar(select(func.count()).where(
         AssignmentMember.assignment_id == assignment.id))
-    record("assignment.close", f"Closed assignment {assignment.id} ({frozen} on the roster)",
+    record("assignment.close", {"title": assignment.title or assignment.course.title,
+                                "count": frozen},
            target=assignment, actor=actor, details={"frozen": frozen, "by_hand": actor is not None})
     return True
 

@@ -18,6 +18,7 @@ from courses.permissions import (
 )
 from courses.study import services
 from courses.study.forms import AssignmentForm, ExtendForm
+from courses.video.services import watch_view
 from learning.accounts.forms import ConfirmForm
 from learning.extensions import db
 from learning.i18n import datetimeformat
@@ -79,6 +80,7 @@ def module(module_id: int):
     return render_template(
         "courses/study/module.html", module=mod, progress=row, prev_mod=prev_mod,
         next_mod=next_mod, form=ConfirmForm(), sections=sections,
+        video=watch_view(current_user, mod),
         required_seconds=services.required_seconds(mod),
         heartbeat_seconds=max(15, min(45, current_app.config["READING_MAX_GAP_SECONDS"] // 2)))
 

@@ -91,7 +91,7 @@ def create():
         except services.AccountError as error:
             form.username.errors.append(str(error))
         else:
-            record("user.create", f"created user {user.username}", target=user)
+            record("user.create", {"user": user.display_name}, target=user)
             return password_page(user, password)
     return render_template("people/new.html", form=form)
 
@@ -115,7 +115,7 @@ def edit(user_id: int):
                     changes[field] = [getattr(user, field), value]
                     setattr(user, field, value)
             if changes:
-                record("user.update", f"edited user {user.username}", target=user,
+                record("user.update", {"user": user.display_name}, target=user,
                        details=changes)
             flash(_("Saved."), "success")
             return redirect(url_for("people.edit", user_id=user.id))
@@ -160,7 +160,7 @@ def reset_password(user_id: int):
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("people.edit", user_id=user.id))
     password = services.reset_password(user)
-    record("user.reset_password", f"reset the password of {user.username}", target=user)
+    record("user.reset_password", {"user": user.display_name}, target=user)
     return password_page(user, password)
 
 
@@ -173,6 +173,6 @@ def toggle_active(user_id: int):
         else:
             services.set_active(user, not user.active)
             action = "user.activate" if user.active else "user.deactivate"
-            record(action, f"{action.split('.')[1]}d {user.username}", target=user)
+            record(action, {"user": user.display_name}, target=user)
             flash(_("Account activated.") if user.active else _("Account deactivated."), "success")
     return redirect(url_for("people.edit", user_id=user.id))

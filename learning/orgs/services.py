@@ -60,7 +60,7 @@ def create_unit(name: str, kind: str, parent: OrgUnit | None, position: int = 0)
     db.session.flush()  # the id is part of the path
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
     db.session.flush()
-    record("unit.create", f"created unit {unit.name}", target=unit,
+    record("unit.create", {"unit": unit.name}, target=unit,
            details={"path": unit.path, "kind": kind})
     return unit
 
@@ -78,7 +78,7 @@ def rename_unit(unit: OrgUnit, name: str, kind: str | None = None,
         unit.position = position
     db.session.flush()
     if old != unit.name:
-        record("unit.rename", f"renamed unit {old} to {unit.name}", target=unit)
+        record("unit.rename", {"old": old, "unit": unit.name}, target=unit)
 
 
 def move_unit(unit: OrgUnit, new_parent: OrgUnit | None, new_name: str | None = None) -> None:
@@ -109,10 +109,10 @@ def move_unit(unit: OrgUnit, new_parent: OrgUnit | None, new_name: str | None = 
     unit.name = name
     db.session.flush()
     db.session.expire_all()
-    record("unit.move", f"moved unit {name}", target=unit,
+    record("unit.move", {"unit": name, "old_path": old_path, "new_path": new_path}, target=unit,
            details={"from": old_path, "to": new_path})
     if name != old_name:
-        record("unit.rename", f"renamed unit {old_name} to {name}", target=unit)
+        record("unit.rename", {"old": old_name, "unit": name}, target=unit)
 
 
 def subtree_member_count(unit: OrgUnit) -> int:
@@ -133,7 +133,7 @@ def delete_unit(unit: OrgUnit) -> None:
     for item in units:  # deepest first, so no parent goes before its children
         db.session.delete(item)
         db.session.flush()
-    record("unit.delete", f"deleted unit {name}", details={"path": path, "units": len(units)})
+    record("unit.delete", {"unit": name}, details={"path": path, "units": len(units)})
 
 
 def unit_paths(units) -> dict[int, str]:
@@ -155,10 +155,12 @@ def set_membership(user: User, unit: OrgUnit, role: str) -> Membership:
     if membership is None:
         membership = Membership(user=user, unit=unit, role=role)
         db.session.add(membership)
-        record("membership.add", f"{user.username} joined {unit.name} as {role}", target=user,
+        record("membership.add", {"user": user.display_name, "unit": unit.name, "role": role},
+               target=user,
                details={"unit_id": unit.id, "role": role})
     elif membership.role != role:
-        record("membership.role", f"{user.username} in {unit.name}: {membership.role} -> {role}",
+        record("membership.role", {"user": user.display_name, "unit": unit.name,
+                                   "old_role": membership.role, "role": role},
                target=user, details={"unit_id": unit.id, "from": membership.role, "to": role})
         membership.role = role
     db.session.flush()
@@ -166,8 +168,8 @@ def set_membership(user: User, unit: OrgUnit, role: str) -> Membership:
 
 
 def remove_membership(membership: Membership) -> None:
-    record("membership.remove",
-           f"{membership.user.username} left {membership.unit.name} ({membership.role})",
+    record("membership.remove", {"user": membership.user.display_name,
+                                 "unit": membership.unit.name, "role": membership.role},
            target=membership.user, details={"unit_id": membership.unit_id})
     db.session.delete(membership)
     db.session.flush()

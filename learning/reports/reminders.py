@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, url_for
-from flask_babel import force_locale, ngettext, to_user_timezone
 from flask_babel import gettext as _
+from flask_babel import ngettext, to_user_timezone
 from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import joinedload
 
@@ -122,13 +122,11 @@ def send_reminder(assignment: Assignment, unit: OrgUnit, sender, message: str = 
     db.session.execute(insert(reminder_recipients),
                        [{"reminder_id": reminder.id, "user_id": uid} for uid in user_ids])
     title = assignment_title(assignment)
-    # Notification text is stored, so it is written in the site's default language.
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
-        text = _("Please finish the study assignment “%(title)s” soon (due %(due)s).",
-                 title=title, due=local_time(assignment.due_at))
-    notify(user_ids, "reminder", f"{text} {message}".strip(), url=_study_url(),
-           actor_id=sender.id)
-    record("report.remind", f"Reminded {len(user_ids)} in {unit.name}: {title}",
+    # Stored as a message key: each member reads it in their own language and date format.
+    notify(user_ids, "study.reminder_note" if message else "study.reminder",
+           {"title": title, "due": assignment.due_at.isoformat(), "note": message},
+           url=_study_url(), actor_id=sender.id)
+    record("report.remind", {"count": len(user_ids), "unit": unit.name, "title": title},
            target=reminder, actor=sender,
            details={"assignment_id": assignment.id, "unit_id": unit.id,
                     "recipients": len(user_ids)})

@@ -74,14 +74,16 @@ def crawl(app, client, broken: list[str]) -> set[str]:
         if opened_per_shape.get(key, 0) >= PER_SHAPE:
             continue
         opened_per_shape[key] = opened_per_shape.get(key, 0) + 1
-        response = client.get(path)
+        response = client.get(path, follow_redirects=True)  # as a browser follows them
         opened += 1
         if response.status_code >= 500:
             broken.append(path)
         if response.status_code != 200 or "text/html" not in response.content_type:
             continue
+        landed = response.request.path
+        seen_rules.add(_rule(app, landed) or rule)
         for link in links(response.get_data(as_text=True)):
-            target = local_path(link.href, path)
+            target = local_path(link.href, landed)
             if target and target not in queued and not target.startswith("/api/"):
                 queued.add(target)
                 queue.append(target)
