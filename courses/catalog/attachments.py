@@ -15,7 +15,9 @@ from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from courses.catalog.services import refresh_body
 from courses.models import Attachment, Course, Module
+from courses.video.media import is_media, probe_duration
 from learning.audit.services import record
 from learning.extensions import db
 from learning.uploads import file_name_error
@@ -27,6 +29,7 @@ ALLOWED_TYPES = {
     "image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WebP",
     "application/pdf": "PDF", "audio/mpeg": "MP3", "audio/mp4": "M4A", "video/mp4": "MP4",
     "video/webm": "WebM", "audio/ogg": "Ogg", "video/ogg": "Ogg", "audio/wav": "WAV",
+    "text/vtt": "WebVTT",
 }  # fmt: skip
 IMAGE_TYPES = frozenset(t for t in ALLOWED_TYPES if t.startswith("image/"))
 
@@ -57,6 +60,9 @@ def sniff(head: bytes) -> str | None:
         return "video/ogg" if b"\x80theora" in head[:128] else "audio/ogg"
     if head.startswith(b"ID3"):
         return "audio/mpeg"
+    if head.removeprefix(b"\xef\xbb\xbf")[:7] in (b"WEBVTT", b"WEBVTT ", b"WEBVTT\n",
+                                                  b"WEBVTT\r", b"WEBVTT\t"):
+        return "text/vtt"  # captions for a video (courses.video.media)
     # A bare MPEG audio frame: 11 sync bits, MPEG-1/2/2.5, layer III.
     if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06 == 0x02:
         return "audio/mpeg"
@@ -112,7 +118,8 @@ def _write(stream, name: str) -> tuple[Path, str, int, str, str]:
         if content_type is None:
             raise AttachmentError(_(
                 "%(name)s is not a file type we accept (PNG, JPEG, GIF, WebP, PDF, MP3, M4A, "
-                "MP4, WebM, Ogg, WAV); the type is read from the file's content, not its name.",
+                "MP4, WebM, Ogg, WAV, WebVTT); the type is read from the file's content, not its "
+                "name.",
                 name=name))
     except BaseException:
         path.unlink(missing_ok=True)
@@ -135,6 +142,7 @@ def save_upload(upload, *, course: Course, module: Module | None, actor,
         course_id=course.id, module_id=module.id if module else None,
         purpose="module" if module else "cover", original_name=name, stored_name=stored_name,
         content_type=content_type, size_bytes=size, sha256=sha256,
+        duration_seconds=probe_duration(path) if is_media(content_type) else None,
         uploaded_by_id=getattr(actor, "id", None))
     db.session.add(attachment)
     db.session.flush()

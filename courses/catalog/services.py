@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 
 from courses import progress
 from courses.models import COMPLETION_RULES, Course, Module, ModuleRevision
+from courses.video.media import module_media
 from learning.audit.services import record
 from learning.extensions import db
 from learning.markup import MAX_BLOCK_LINES, MAX_SOURCE_CHARS, longest_block, render_markdown
 
 COURSE_FIELDS = ("title", "summary", "published", "position")
 MODULE_FIELDS = ("title", "body_md", "estimated_minutes", "completion_rule", "min_posts",
-                 "published", "position")
+                 "watch_percent", "published", "position")
 
 
 class CatalogError(ValueError):
@@ -24,6 +25,20 @@ class CatalogError(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
+
+
+def render_body(body_md: str, module_id: int | None) -> str:
+    """A module body's HTML: its Markdown, with references to its audio and video attachments
+    turned into players (courses.video.media)."""
+    return str(render_markdown(body_md or "", media=module_media(module_id)))
+
+
+def refresh_body(module: Module) -> None:
+    """Render a module's body again after its attachments changed (a player appears or goes)."""
+    html = render_body(module.body_md, module.id)
+    if html != module.body_html:
+        module.body_html = html
+        db.session.flush()
 
 
 def rule_error(completion_rule: str, min_posts: int | None) -> str | None:
@@ -92,7 +107,7 @@ def update_course(course: Course, *, actor, **changes) -> Course:
 
 def create_module(course: Course, *, actor, title: str, body_md: str = "",
                   estimated_minutes: int = 10, completion_rule: str = "reading",
-                  min_posts: int = 0, published: bool = False,
+                  min_posts: int = 0, watch_percent: int | None = None, published: bool = False,
                   position: int | None = None) -> Module:
     """A new module at the end of `course` (or at `position`), its HTML rendered now."""
     values = {"title": title, "body_md": body_md or "", "completion_rule": completion_rule,
@@ -117,7 +132,9 @@ def create_module(course: Course, *, actor, title: str, body_md: str = "",
 
 def update_module(module: Module, *, actor, _action: str = "module.update", **changes) -> Module:
     """Change a module; a changed title or body keeps the previous version as a revision."""
-    changes = {k: v for k, v in changes.items() if k in MODULE_FIELDS and v is not None}
+    # watch_percent may be cleared (None: the site's default); the others stay when None.
+    changes = {k: v for k, v in changes.items()
+               if k in MODULE_FIELDS and (v is not None or k == "watch_percent")}
     if "title" in changes:
         changes["title"] = changes["title"].strip()
     values = {f: changes.get(f, getattr(module, f)) for f in MODULE_FIELDS}
@@ -172,7 +189,7 @@ def rerender_all() -> tuple[int, int]:
     changed = total = 0
     for module in db.session.scalars(select(Module).order_by(Module.id)):
         total += 1
-        html = str(render_markdown(module.body_md or ""))
+        html = render_body(module.body_md, module.id)
         if html != module.body_html:
             module.body_html = html
             changed += 1

@@ -31,6 +31,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from courses import progress
 from courses.models import Module
+from courses.video import services as video_services
 from learning.dbtypes import utcnow
 from learning.extensions import db
 from quizzes import grading
@@ -540,13 +541,23 @@ def _quiz_rules_select():
 
 
 def _complete_module_if_passed(attempt: Attempt, rules) -> None:
-    if rules.module_id is None or rules.completion_rule != "quiz":
+    if rules.module_id is None or rules.completion_rule not in ("quiz", "watched_quiz"):
         return
     # With "highest", a passed attempt passes the quiz whatever the others scored.
     if not (rules.grading_method == "highest" and attempt.passed) \
             and not member_grade(rules, attempt.user_id).passed:
         return
+    if rules.completion_rule == "watched_quiz":  # and the video watched: courses decides
+        video_services.quiz_passed(attempt.user_id, db.session.get(Module, rules.module_id),
+                                   at=attempt.finished_at)
+        return
     progress.complete(attempt.user_id, rules.module_id, "quiz", at=attempt.finished_at)
+
+
+def module_quiz_passed(user_id: int, module_id: int) -> bool:
+    """Whether the member passed the quiz of the module (for courses' "watched_quiz" rule)."""
+    quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module_id))
+    return quiz is not None and member_grade(quiz, user_id).passed
 
 
 # --- Grades -------------------------------------------------------------------------------------
