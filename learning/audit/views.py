@@ -1,6 +1,7 @@
 """The audit log and the login log, for admins."""
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -8,6 +9,7 @@ from learning.accounts.models import LoginEvent
 from learning.audit.models import AuditEntry
 from learning.extensions import db
 from learning.permissions import can_view_audit_log, require_role
+from learning.messages import AUDIT_ACTIONS, AUDIT_GROUPS
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -19,13 +21,30 @@ def _admins_only():
 
 
 @bp.get("/")
+def kind_choices() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The filter's named kinds: (group key, group name, [(action, action name)]), translated."""
+    return [(group, str(name), [(action, str(entry.label))
+                                for action, entry in AUDIT_ACTIONS.items()
+                                if action.split(".")[0] == group])
+            for group, name in AUDIT_GROUPS.items()]
+
+
 def index():
     action = request.args.get("action", "").strip()
     query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-    if action:
-        query = query.where(AuditEntry.action.startswith(action, autoescape=True))
-    page = db.paginate(query, per_page=50, error_out=False)
-    return render_template("audit/index.html", page=page, action=action)
+    error = None
+    if action in AUDIT_ACTIONS:
+        query = query.where(AuditEntry.action == action)
+    elif action in AUDIT_GROUPS:
+        query = query.where(AuditEntry.action.startswith(action + ".", autoescape=True))
+    elif action:
+        error = _("There is no kind of entry called “%(kind)s”; all entries are shown.",
+                  kind=action)
+        action = ""
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50,
+                       error_out=False)
+    return render_template("audit/index.html", page=page, action=action, error=error,
+                           kinds=kind_choices())
 
 
 @bp.get("/logins")

@@ -20,7 +20,8 @@ MAX_IDS = 500
 class NotificationSchema(Schema):
     id = fields.Integer()
     kind = fields.String(metadata={"enum": list(KINDS)})
-    text = fields.String(metadata={"description": "one line, in the site's default language"})
+    text = fields.String(metadata={"description": "one line, in the caller's language (the "
+                                   "session's choice, else the site's default)"})
     url = fields.String(metadata={"description": "a path on this site, or empty"})
     actor_id = fields.Integer(allow_none=True, metadata={"description": "who caused it"})
     created_at = fields.DateTime()

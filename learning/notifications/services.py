@@ -9,28 +9,34 @@ an outside service.
 """
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Select, func, insert, literal, select, update
 
 from learning.accounts.models import User
 from learning.dbtypes import UTCDateTime, utcnow
 from learning.extensions import db
-from learning.notifications.models import KINDS, Notification
+from learning.messages import NOTICES
+from learning.notifications.models import Notification
 from learning.security import is_safe_redirect
 
-TEXT_MAX = 300  # one line in the centre; longer summaries are cut with an ellipsis
 URL_MAX = 500  # the column's length
 
 
-def notify(user_ids: Iterable[int], kind: str, text: str, url: str = "",
+def notify(user_ids: Iterable[int], message: str, params: dict[str, Any], url: str = "",
            actor_id: int | None = None) -> int:
     """Notify each active user in `user_ids` once (never the actor); returns how many.
 
+    `message` is a key of learning.messages.NOTICES (which also gives the notification's kind)
+    and `params` fills its sentence: each reader reads it in their own language.
     One INSERT ... SELECT writes them all, so the number of statements does not grow with the
     number of people notified, and inactive or unknown ids are dropped by the database.
     """
-    if kind not in KINDS:
-        raise ValueError(f"unknown notification kind {kind!r}")
+    if message not in NOTICES or message == "legacy":
+        raise ValueError(f"unknown notification message {message!r}")
+    kind = NOTICES[message].kind
+    params = {name: value if isinstance(value, int | float) or value is None else str(value)
+              for name, value in params.items()}
     url = url or ""
     # A notification only ever leads somewhere on this site (checked again when it is opened).
     if url and (len(url) > URL_MAX or not is_safe_redirect(url)):
@@ -39,19 +45,18 @@ def notify(user_ids: Iterable[int], kind: str, text: str, url: str = "",
     ids.discard(actor_id)
     if not ids:
         return 0
-    text = " ".join(str(text).split())
-    if len(text) > TEXT_MAX:
-        text = text[: TEXT_MAX - 1] + "…"
     db.session.flush()
     recipients = (
         select(User.id, literal(kind), literal(actor_id, Notification.actor_id.type),
-               literal(text), literal(url), literal(utcnow(), UTCDateTime()))
+               literal(message), literal(params, Notification.params.type), literal(url),
+               literal(utcnow(), UTCDateTime()))
         .where(User.id.in_(ids), User.active.is_(True))
     )
     # RETURNING rather than rowcount: an ORM-run INSERT ... SELECT reports -1 on PostgreSQL.
     written = db.session.scalars(
         insert(Notification).from_select(
-            ["user_id", "kind", "actor_id", "text", "url", "created_at"], recipients)
+            ["user_id", "kind", "actor_id", "message", "params", "url", "created_at"],
+            recipients)
         .returning(Notification.id)).all()
     return len(written)
 

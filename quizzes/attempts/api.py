@@ -359,6 +359,7 @@ def grade(args, attempt_id: int, position: int):
         if isinstance(error, services.AnswerError):
             abort(422, message=str(error), errors={"json": {error.field: [str(error)]}})
         _refuse(error)
-    record("attempt.grade", f"attempt {attempt.id} question {position}: {args['mark']}",
+    record("quiz.grade", {"quiz": attempt.quiz.title, "position": position,
+                         "mark": f"{args['mark']:g}/{slot.mark:g}"},
            target=attempt, details={"mark": args["mark"], "position": position})
     return _result_body(attempt)

@@ -421,7 +421,8 @@ def grade(attempt_id: int, position: int):
     except AttemptError as error:
         flash(str(error), "danger")
         return redirect(back)
-    record("quiz.grade", f"attempt {attempt.id} question {position}: {mark:g}/{slot.mark:g}",
+    record("quiz.grade", {"quiz": attempt.quiz.title, "position": position,
+                         "mark": f"{mark:g}/{slot.mark:g}"},
            target=attempt, details={"position": position, "mark": mark, "max": slot.mark,
                                     "member_id": attempt.user_id})
     flash(_("The mark is saved."), "success")

@@ -315,7 +315,7 @@ def create_quiz(args):
         db.session.rollback()
         message = _("This module has a quiz already.")
         abort(422, message=message, errors={"json": {"module_id": [message]}})
-    record("quiz.create", quiz.title, target=quiz, details={"api": True})
+    record("quiz.create", {"quiz": quiz.title}, target=quiz, details={"api": True})
     return quiz_body(quiz)
 
 
@@ -339,7 +339,7 @@ def update_quiz(args, quiz_id: int):
         services.update_quiz(quiz, **args)
     except services.QuizSettingsError as error:
         _refuse(error)
-    record("quiz.update", quiz.title, target=quiz, details={"fields": sorted(args)})
+    record("quiz.update", {"quiz": quiz.title}, target=quiz, details={"fields": sorted(args)})
     return quiz_body(quiz)
 
 
@@ -354,7 +354,7 @@ def set_questions(args, quiz_id: int):
         services.set_questions(quiz, [(q["question_id"], q["mark"]) for q in args["questions"]])
     except services.QuizSettingsError as error:
         _refuse(error)
-    record("quiz.questions", quiz.title, target=quiz,
+    record("quiz.questions", {"quiz": quiz.title}, target=quiz,
            details={"questions": len(args["questions"])})
     return quiz_body(quiz)
 
@@ -371,5 +371,5 @@ def set_draws(args, quiz_id: int):
         services.set_draws(quiz, draws)
     except services.QuizSettingsError as error:
         _refuse(error)
-    record("quiz.draws", quiz.title, target=quiz, details={"draws": len(draws)})
+    record("quiz.draws", {"quiz": quiz.title}, target=quiz, details={"draws": len(draws)})
     return quiz_body(quiz)

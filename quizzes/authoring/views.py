@@ -204,7 +204,7 @@ def new(course_id: int):
             db.session.rollback()  # nothing of a refused quiz is kept
             _field_error(form, error)
         else:
-            record("quiz.create", f"{course.title}: {quiz.title}", target=quiz)
+            record("quiz.create", {"quiz": quiz.title}, target=quiz)
             flash(_("Quiz %(title)s created. Now give it its questions.", title=quiz.title),
                   "success")
             return redirect(url_for("quiz_admin.edit", quiz_id=quiz.id))
@@ -225,7 +225,7 @@ def edit(quiz_id: int):
             _field_error(form, error)
             quiz = _quiz_or_404(quiz_id)
         else:
-            record("quiz.update", quiz.title, target=quiz)
+            record("quiz.update", {"quiz": quiz.title}, target=quiz)
             flash(_("Quiz %(title)s saved.", title=quiz.title), "success")
             return redirect(url_for("quiz_admin.edit", quiz_id=quiz.id))
     return _edit_page(quiz, form)
@@ -321,7 +321,8 @@ def questions(quiz_id: int):
         return redirect(back)
     after = [(link.question_id, link.mark) for link in quiz.questions]
     if after != before:
-        record("quiz.questions", quiz.title, target=quiz, details={"questions": len(after)})
+        record("quiz.questions", {"quiz": quiz.title}, target=quiz,
+               details={"questions": len(after)})
         _warn_if_attempted(quiz)
     flash(_("The quiz has %(n)d questions.", n=len(after)), "success")
     return redirect(back)
@@ -409,7 +410,7 @@ def draws(quiz_id: int):
         flash(str(error), "danger")
         return redirect(back)
     if wanted != before:
-        record("quiz.draws", quiz.title, target=quiz, details={"draws": len(wanted)})
+        record("quiz.draws", {"quiz": quiz.title}, target=quiz, details={"draws": len(wanted)})
         _warn_if_attempted(quiz)
     flash(_("Each attempt draws %(n)d questions.", n=services.question_count(quiz)), "success")
     return redirect(back)
@@ -431,7 +432,7 @@ def delete(quiz_id: int):
                 "with it.", n=attempts), "danger")
         return redirect(url_for("quiz_admin.edit", quiz_id=quiz.id, _anchor="delete"))
     title = quiz.title
-    record("quiz.delete", title, target=quiz, details={"attempts": attempts})
+    record("quiz.delete", {"quiz": title}, target=quiz, details={"attempts": attempts})
     # Questions, draws, attempts and their slots go with it (ON DELETE CASCADE).
     db.session.delete(quiz)
     flash(_("Quiz %(title)s deleted.", title=title), "success")

@@ -277,7 +277,7 @@ def import_bank(args):
         db.session.rollback()
         abort(409, message=_("The bank was changed by someone else at the same time; nothing "
                              "was imported. Please try again."))
-    record("bank.import", f"{result.bank.name}: {filename}", target=result.bank,
+    record("bank.import", {"bank": result.bank.name, "file": filename}, target=result.bank,
            details={"imported": result.imported, "skipped": result.skipped, "api": True})
     message = _("Imported %(count)d questions into %(name)s; %(skipped)d duplicates skipped.",
                 count=result.imported, name=result.bank.name, skipped=result.skipped)

@@ -122,7 +122,7 @@ def index():
     if form.validate_on_submit():
         bank = QuestionBank(name=form.name.data, description=form.description.data or "")
         if _saved_with_unique_name(form, bank):
-            record("bank.create", bank.name, target=bank)
+            record("bank.create", {"bank": bank.name}, target=bank)
             flash(_("Question bank %(name)s created.", name=bank.name), "success")
             return redirect(url_for("banks.bank", bank_id=bank.id))
     banks = db.session.scalars(select(QuestionBank).order_by(QuestionBank.name)).all()
@@ -139,7 +139,7 @@ def bank_edit(bank_id: int):
         bank.name = form.name.data
         bank.description = form.description.data or ""
         if _saved_with_unique_name(form, bank):
-            record("bank.update", bank.name, target=bank)
+            record("bank.update", {"bank": bank.name}, target=bank)
             flash(_("Question bank %(name)s saved.", name=bank.name), "success")
             return redirect(url_for("banks.bank", bank_id=bank.id))
         bank = db.get_or_404(QuestionBank, bank_id)
@@ -157,7 +157,7 @@ def bank_delete(bank_id: int):
                        .where(QuestionCategory.bank_id == bank.id)):
         return redirect(url_for("banks.bank_edit", bank_id=bank.id))
     name = bank.name
-    record("bank.delete", name, target=bank)
+    record("bank.delete", {"bank": name}, target=bank)
     # Categories, questions and their tag links go with it (ON DELETE CASCADE).
     db.session.delete(bank)
     flash(_("Question bank %(name)s deleted.", name=name), "success")
@@ -309,7 +309,7 @@ def category_new(bank_id: int):
                                         path=path)
             db.session.add(category)
             db.session.flush()
-            record("category.create", f"{bank.name}: {path}", target=category)
+            record("category.create", {"bank": bank.name, "category": path}, target=category)
             flash(_("Category %(path)s created.", path=path), "success")
             return redirect(url_for("banks.bank", bank_id=bank.id))
     return _bank_page(bank, form)
@@ -342,7 +342,8 @@ def category_edit(category_id: int):
             category.name = form.name.data
             for member in subtree:  # the category and everything below it
                 member.path = new + member.path[len(old):]
-            record("category.rename", f"{category.bank.name}: {old} -> {new}", target=category)
+            record("category.rename", {"bank": category.bank.name, "old": old, "category": new},
+                   target=category)
             flash(_("Category renamed to %(path)s.", path=new), "success")
             return redirect(url_for("banks.bank", bank_id=category.bank_id))
     return render_template("quizzes/banks/category_form.html", category=category, form=form,
@@ -360,7 +361,8 @@ def category_delete(category_id: int):
         # Its questions (and those of its subcategories) stay in the bank, uncategorised.
         db.session.execute(update(Question).where(Question.category_id.in_(ids))
                            .values(category_id=None))
-        record("category.delete", f"{category.bank.name}: {category.path}", target=category,
+        record("category.delete", {"bank": category.bank.name, "category": category.path},
+               target=category,
                details={"categories": len(ids)})
         flash(_("Category %(path)s deleted; its questions have no category now.",
                 path=category.path), "success")
@@ -436,7 +438,7 @@ def _store_question(bank: QuestionBank, question: Question | None, parsed,
     question.tags = [tags[name] for name in names]
     db.session.flush()
     record("question.create" if created else "question.update",
-           f"{bank.name}: {parsed.display_name}", target=question)
+           {"bank": bank.name, "question": parsed.display_name}, target=question)
     return question
 
 
@@ -498,7 +500,8 @@ def question_delete(question_id: int):
         if _refused_in_use(question_ids=[question.id]):
             return redirect(url_for("banks.bank", bank_id=bank_id))
         name = services.to_parsed(question).display_name
-        record("question.delete", f"{question.bank.name}: {name}", target=question)
+        record("question.delete", {"bank": question.bank.name, "question": name},
+               target=question)
         db.session.delete(question)
         flash(_("Question %(name)s deleted.", name=name), "success")
     return redirect(url_for("banks.bank", bank_id=bank_id))
@@ -556,7 +559,7 @@ def bank_import_apply(bank_id: int):
                 "imported; please check the file again."), "danger")
         return redirect(url_for("banks.bank_import", bank_id=bank.id))
     staging.discard(staged)
-    record("bank.import", f"{bank.name}: {staged.filename}", target=bank,
+    record("bank.import", {"bank": bank.name, "file": staged.filename}, target=bank,
            details={"imported": result.imported, "skipped": result.skipped})
     flash(_("Imported %(count)d questions into %(name)s; %(skipped)d duplicates skipped.",
             count=result.imported, name=bank.name, skipped=result.skipped), "success")

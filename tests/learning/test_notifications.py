@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from learning.extensions import db
+from learning.messages import TEXT_MAX
 from learning.notifications import services
 from learning.notifications.models import Notification
 from tests.conftest import csrf_token, login, post_form
@@ -17,12 +18,24 @@ from tests.conftest import csrf_token, login, post_form
 BADGE = re.compile(r'notification-badge">(\d+\+?)<')
 
 
+# A message of each kind (learning/messages.py); `text` names the thread or the assignment.
+MESSAGES = {"reply": "post.reply", "mention": "post.mention", "moderation": "post.hidden",
+            "reminder": "study.reminder", "report": "post.reported"}
+
+
 def _notify(app, user_ids, kind="reply", text="有人回复了你", url="/threads/1#post-2",
             actor_id=None) -> int:
+    params = {"name": "张三", "thread": text, "title": text, "reason": "广告",
+              "due": "2026-12-31T16:00:00+00:00"}
     with app.app_context():
-        count = services.notify(user_ids, kind, text, url=url, actor_id=actor_id)
+        count = services.notify(user_ids, MESSAGES[kind], params, url=url, actor_id=actor_id)
         db.session.commit()
     return count
+
+
+def _named(text: str) -> str:
+    """What a rendered notification names between its quotes (「…」 or “…”)."""
+    return re.search(r"[「“](.+?)[」”]", text).group(1)
 
 
 def _rows(app, user_id):
@@ -54,8 +67,10 @@ def test_notify_skips_the_actor_duplicates_and_inactive_users(app, org, make_use
                           None, 987654], kind="mention", actor_id=org.admin.id)
     assert count == 2
     [note] = _rows(app, org.member.id)
-    assert (note.kind, note.text, note.url, note.actor_id, note.read_at) == (
-        "mention", "有人回复了你", "/threads/1#post-2", org.admin.id, None)
+    with app.app_context():  # read in the site's default language
+        text = note.text
+    assert (note.kind, text, note.url, note.actor_id, note.read_at) == (
+        "mention", "张三 在「有人回复了你」中提到了你。", "/threads/1#post-2", org.admin.id, None)
     assert note.created_at is not None
     assert len(_rows(app, org.leader_in.id)) == 1
     assert _rows(app, org.admin.id) == [] and _rows(app, gone.id) == []
@@ -74,16 +89,19 @@ def test_notify_writes_everyone_in_one_statement(app, org, make_user, query_coun
 def test_notify_keeps_text_on_one_line_and_refuses_foreign_urls_and_kinds(app, org):
     _notify(app, [org.member.id], text="第一行\n\n第二行   " + "长" * 400, url="")
     [note] = _rows(app, org.member.id)
-    assert note.text.startswith("第一行 第二行 长") and "\n" not in note.text
-    assert len(note.text) == services.TEXT_MAX and note.text.endswith("…")
+    with app.app_context():
+        text = note.text
+    assert text.startswith("张三 回复了你在「第一行 第二行 长") and "\n" not in text
+    assert len(text) == TEXT_MAX and text.endswith("…")
     assert note.url == ""
     with app.app_context():
         for url in ("//evil.example/x", "http://evil.example/", "javascript:alert(1)",
                     "threads/1", "/\\evil.example"):
             with pytest.raises(ValueError):
-                services.notify([org.member.id], "reply", "x", url=url)
-        with pytest.raises(ValueError):
-            services.notify([org.member.id], "birthday", "x")
+                services.notify([org.member.id], "post.reply", {}, url=url)
+        for message in ("reply", "birthday", "legacy"):  # a kind is no message; legacy is old
+            with pytest.raises(ValueError):
+                services.notify([org.member.id], message, {})
 
 
 def test_unread_count_recent_and_mark_read_only_touch_the_users_own(app, org):
@@ -95,13 +113,13 @@ def test_unread_count_recent_and_mark_read_only_touch_the_users_own(app, org):
     with app.app_context():
         assert services.unread_count(org.member.id) == 3
         newest = db.session.scalars(services.recent_select(org.member.id)).all()
-        assert [n.text for n in newest] == ["三", "二", "一"]
+        assert [_named(n.text) for n in newest] == ["三", "二", "一"]
         # Someone else's id is ignored; marking twice counts once.
         assert services.mark_read(org.member.id, [mine[0], theirs]) == 1
         assert services.mark_read(org.member.id, [mine[0]]) == 0
         assert services.mark_read(org.member.id, []) == 0
         assert services.unread_count(org.member.id) == 2
-        assert [n.text for n in db.session.scalars(
+        assert [_named(n.text) for n in db.session.scalars(
             services.recent_select(org.member.id, unread_only=True))] == ["三", "二"]
         assert services.mark_read(org.member.id) == 2
         db.session.commit()
@@ -139,7 +157,7 @@ def test_the_badge_caps_at_99(app, client, org):
     _notify(app, [org.member.id])
     with app.app_context():
         for _ in range(100):
-            services.notify([org.member.id], "reminder", "请学习", url="/")
+            services.notify([org.member.id], "study.reminder", {"title": "请学习"}, url="/")
         db.session.commit()
     assert _badge(client.get("/").get_data(as_text=True)) == "99+"
 
@@ -198,7 +216,8 @@ def test_opening_marks_read_and_follows_the_local_url(app, client, org):
 def test_opening_never_redirects_off_the_site(app, client, org, url):
     # Written past the service's own check (as an old row or a bad import might be).
     with app.app_context():
-        note = Notification(user_id=org.member.id, kind="reply", text="坏链接", url=url)
+        note = Notification(user_id=org.member.id, kind="reply", message="post.reply",
+                            params={"thread": "坏链接"}, url=url)
         db.session.add(note)
         db.session.commit()
         note_id = note.id
@@ -238,7 +257,8 @@ def test_read_all_needs_a_csrf_token_and_marks_only_mine(app, client, org):
 def test_the_centre_paginates(app, client, org):
     with app.app_context():
         for n in range(25):
-            services.notify([org.member.id], "reminder", f"提醒{n:02d}", url="/")
+            services.notify([org.member.id], "study.reminder", {"title": f"提醒{n:02d}"},
+                            url="/")
         db.session.commit()
     _english(client, "member")
     first = client.get("/notifications/").get_data(as_text=True)
@@ -254,8 +274,8 @@ def test_the_centre_issues_the_same_queries_for_3_and_30_notifications(app, clie
         user = make_user()
         with app.app_context():
             for n in range(size):
-                services.notify([user.id], "mention", f"提及{n}", url=f"/threads/{n}",
-                                actor_id=org.admin.id)
+                services.notify([user.id], "post.mention", {"thread": f"提及{n}"},
+                                url=f"/threads/{n}", actor_id=org.admin.id)
             db.session.commit()
         other = app.test_client()
         assert login(other, user.username).status_code == 302
@@ -281,15 +301,17 @@ def test_api_lists_my_notifications_with_the_unread_count(app, client, org):
     body = client.get("/api/v1/notifications?page_size=2").get_json()
     assert body["unread_count"] == 2
     assert (body["page"], body["page_size"], body["total"], body["pages"]) == (1, 2, 3, 2)
-    assert [n["text"] for n in body["notifications"]] == ["三", "二"]
+    assert [n["text"] for n in body["notifications"]] == [
+        "Please finish the study assignment “三” soon (due 1/1/27, 12:00 AM).",
+        "张三 mentioned you in “二”."]
     assert body["notifications"][0]["url"] == "" and body["notifications"][0]["read_at"] is None
     assert set(body["notifications"][0]) == {"id", "kind", "text", "url", "actor_id",
                                              "created_at", "read_at"}
     rest = client.get("/api/v1/notifications?page=2&page_size=2").get_json()
-    assert [(n["text"], n["actor_id"], n["read_at"] is not None)
+    assert [(_named(n["text"]), n["actor_id"], n["read_at"] is not None)
             for n in rest["notifications"]] == [("一", org.admin.id, True)]
     unread = client.get("/api/v1/notifications?unread=true").get_json()
-    assert [n["text"] for n in unread["notifications"]] == ["三", "二"]
+    assert [_named(n["text"]) for n in unread["notifications"]] == ["三", "二"]
     assert client.get("/api/v1/notifications?page_size=1000").status_code == 422
 
 

@@ -29,7 +29,7 @@ def test_notifications_role_matrix(app, client, org, persona):
     from learning.notifications import services
 
     with app.app_context():
-        services.notify([org.member.id], "reply", "有人回复了你", url="/")
+        services.notify([org.member.id], "post.reply", {"thread": "有人回复了你"}, url="/")
         db.session.commit()
         [mine] = db.session.scalars(db.select(services.Notification.id)).all()
     failures = check(client, org, persona, ENDPOINTS, {"mine": mine})

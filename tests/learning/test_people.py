@@ -430,9 +430,9 @@ def test_deactivate_and_reactivate(app, client, org):
     assert login(app.test_client(), "member", PASSWORD).status_code == 302
 
     entries = audit_entries(app, "user.")
-    assert [(e.action, e.actor_name, e.target_id, e.summary) for e in entries] == [
-        ("user.deactivate", "admin", org.member.id, "deactivated member"),
-        ("user.activate", "admin", org.member.id, "activated member")]
+    assert [(e.action, e.actor_name, e.target_id, e.params["user"]) for e in entries] == [
+        ("user.deactivate", "admin", org.member.id, "成员甲"),
+        ("user.activate", "admin", org.member.id, "成员甲")]
 
 
 def test_an_admin_cannot_deactivate_themself(app, client, org):

@@ -123,10 +123,15 @@ def test_the_not_completed_members_get_one_notification_each_and_the_sender_none
     notes = _reminder_notifications(app)
     assert sorted(n.user_id for n in notes) == sorted(tree.expected)  # once each
     assert tree.sender.id not in {n.user_id for n in notes}
-    due = _local(tree.assignment.due_at, app)
+    with app.app_context():  # stored as a key: read in the site's language and date format
+        from learning.i18n import datetimeformat
+
+        due = datetimeformat(tree.assignment.due_at, "short")
+        texts = {note.id: note.text for note in notes}
     for note in notes:
-        assert "制度自信" in note.text and "第1期" in note.text and due in note.text
-        assert note.text.endswith("今晚前完成")
+        text = texts[note.id]
+        assert "制度自信" in text and "第1期" in text and due in text
+        assert text.endswith("今晚前完成")
         assert note.url == "/study/" and note.actor_id == tree.sender.id
     with app.app_context():
         reminder = db.session.get(Reminder, reminder_id)
