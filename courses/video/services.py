@@ -87,9 +87,12 @@ def _view(module: Module, video: Attachment | None, row: VideoWatch | None,
 
 
 def watch_view(user, module: Module) -> WatchView:
-    """The member's watching of the module's video (nothing watched if never played)."""
-    video = lesson_video(module_attachments(module.id))
-    return _view(module, video, _row(user.id, module.id))
+    """The member's watching of the module's video (nothing watched if never played).
+
+    Reads the module's attachments as loaded with it (the module page loads them anyway) and
+    the member's row only when there is a video, so a page without one costs no statement."""
+    video = lesson_video(list(module.attachments))
+    return _view(module, video, _row(user.id, module.id) if video else None)
 
 
 def _seconds(at: datetime | None) -> float | None:
