@@ -1,9 +1,15 @@
 """Chart geometry for the completion report: rates per child unit as bars, rates over periods.
 
-Pure functions: numbers and short strings in, dataclasses of viewBox coordinates out. The macros
-in `learning/templates/reports/_charts.html` draw them as inline SVG (no script and no inline
-style, which the CSP forbids; no chart library, nothing from another host) and put every word
-through `_()`, so nothing here needs an app or a locale.
+Pure functions: numbers and short strings in, dataclasses out. The macros in
+`learning/templates/reports/_charts.html` draw them (no script and no inline style, which the
+CSP forbids; no chart library, nothing from another host) and put every word through `_()`, so
+nothing here needs an app or a locale.
+
+Text never scales with the picture (issue 18): a viewBox would shrink 13 units of text to 7 px
+on a phone. So the bars are HTML rows (rank, name and rate as page text) with a small SVG per
+bar, and the trend is an SVG without a viewBox: horizontal places are percentages of its width,
+vertical ones CSS pixels, and its text is sized in CSS pixels by app.css. Period labels come in
+two sets, thinned for a wide plot and for a phone's, and app.css shows the one that fits.
 
 Bars are horizontal: long Chinese unit names stay readable on a 375 px phone, and the chart grows
 downwards with the number of units. Percentages are floored ("79%" for 79.9%), so a unit shown
@@ -14,77 +20,72 @@ import math
 import unicodedata
 from dataclasses import dataclass, field
 
-WIDTH = 480  # viewBox width of both charts; the <svg> scales to its container
-FONT = 13  # text size in viewBox units (about 10 px on a phone)
+FONT = 13  # CSS px of chart text (app.css `.chart`), used to estimate label widths
 # Colours for graphics on white, both >= 3:1 contrast, blue and orange so that colour-blind
 # readers tell them apart; the at-target bars also carry a ✓.
 MET, BELOW, LINE = "#0a58ca", "#ca6510", "#0a58ca"
 
-# Bars: rank column, label column, plot, then room for "100% ✓" after the longest bar.
-_RANK_W, _LABEL_W, _END_W = 34, 150, 52
-_BAR_TOP, _ROW_H, _BAR_H = 24, 26, 16
-# Trend: the target's legend above the plot (never over the line), y labels at the left,
-# period labels under the plot, and under them a line of details (course, unit) when given.
-_T_LEFT, _T_RIGHT, _T_TOP, _T_HEIGHT, _T_LABELS = 44, WIDTH - 10, 32, 240, 7
-_T_DETAIL = 16  # the extra height of the details line
+# Trend, in CSS px: the target's legend above the plot (never over the line), the plot, period
+# labels under it and under them a line of details (course, unit) when given.
+_T_TOP, _T_PLOT, _T_LABEL_GAP, _T_DETAIL = 30, 150, 18, 16
+# The narrowest plot each label set must fit (px): a 320 px phone less padding and the y axis,
+# and the smallest "wide" layout (576 px); at most this many labels share the axis.
+_NARROW_PX, _WIDE_PX = 250, 480
+_NARROW_LABELS, _WIDE_LABELS = 4, 8
+_LABEL_MAX = 140  # px: a label never takes more than this, however few periods there are
 
 
 @dataclass
 class BarRow:
-    """One unit's bar: its texts and where to draw them."""
+    """One unit's bar: its texts and the bar's length as a share of the plot."""
 
-    label: str  # truncated to the label column
-    full_label: str
+    label: str
     rate_text: str  # "83%", or "—" without a roster
     rank_text: str  # "#1", or ""
     url: str | None
     met: bool  # at or above the target
     colour: str
-    y: float  # text baseline
-    bar_y: float
-    bar_width: float  # 0 when there is no rate
-    value_x: float  # where the percentage starts
+    bar_percent: float  # 0..100 of the plot's width; 0 when there is no rate
 
 
 @dataclass
 class BarChart:
-    """Horizontal bars, one per child unit, with a dashed target line."""
+    """Horizontal bars, one per child unit, with a dashed target line at `target_percent`."""
 
-    width: int
-    height: float
-    rank_x: float
-    label_x: float  # labels end here (text-anchor end)
-    plot_left: float
-    plot_right: float
-    bar_height: float
-    target_x: float
+    target_percent: float  # 0..100 of the plot's width
     target_text: str  # "80%"
-    top: float
-    bottom: float
+    target_anchor: str  # where the target's label hangs off the line: start, middle, end
     rows: list[BarRow] = field(default_factory=list)
 
 
 @dataclass
+class AxisLabel:
+    """A period's label under the trend's axis, in one of the two label sets."""
+
+    x: float  # percent of the plot's width
+    anchor: str  # SVG text-anchor: middle under its dot, start when it spans thinned slots
+    text: str
+    detail: str = ""
+
+
+@dataclass
 class TrendPoint:
-    """One period on the trend: its x, and its dot unless it has no rate."""
+    """One period on the trend: its x, its dot unless it has no rate, and its labels."""
 
     label: str  # the full period title
-    short: str  # truncated x label; "" when thinned out
     rate_text: str
-    x: float
-    y: float | None  # None: no rate, a gap in the line
+    x: float  # percent of the plot's width
+    y: float | None  # px from the top; None: no rate, a gap in the line
     detail: str = ""  # what the period is about: course, and the unit it was assigned to
-    short_detail: str = ""  # truncated, under the x label; "" when thinned out
+    wide: AxisLabel | None = None  # its label on a wide plot; None when thinned out
+    narrow: AxisLabel | None = None  # its label on a phone
 
 
 @dataclass
 class TrendChart:
     """A line of rates over periods with 0/50/100% gridlines and a dashed target line."""
 
-    width: int
-    height: float
-    left: float
-    right: float
+    height: float  # px
     top: float
     bottom: float
     label_y: float
@@ -93,9 +94,10 @@ class TrendChart:
     gridlines: list[tuple[float, str]]
     target_y: float
     target_text: str
-    segments: list[str]  # polyline "x,y x,y" strings, one per run without gaps
+    segments: list[tuple[float, float, float, float]]  # x1% y1 x2% y2, between adjacent dots
     points: list[TrendPoint]
-    show_values: bool  # values above the dots when every period is labelled
+    values_wide: bool  # values above the dots on a wide plot (when every period is labelled)
+    values_narrow: bool  # ... and on a phone
     colour: str = LINE
 
 
@@ -126,28 +128,44 @@ def truncate(text: str, width: float, size: float = FONT) -> str:
     return kept + "…"
 
 
+def _clamp(rate: float) -> float:
+    return min(max(rate, 0), 1)
+
+
 def rate_bars(rows, target: float = 0.8) -> BarChart:
     """Bars for (label, rate 0..1 or None, rank or None, url or None) rows, in the given order."""
-    plot_left = _RANK_W + _LABEL_W
-    plot_right = WIDTH - _END_W
-    span = plot_right - plot_left
-    chart = BarChart(
-        width=WIDTH, height=_BAR_TOP + len(rows) * _ROW_H + 6, rank_x=0,
-        label_x=plot_left - 6, plot_left=plot_left, plot_right=plot_right, bar_height=_BAR_H,
-        target_x=round(plot_left + span * min(max(target, 0), 1), 1),
-        target_text=f"{target * 100:g}%", top=_BAR_TOP - 4,
-        bottom=_BAR_TOP + len(rows) * _ROW_H)
-    for index, (label, rate, rank, url) in enumerate(rows):
-        row_top = _BAR_TOP + index * _ROW_H
-        bar_width = round(span * min(max(rate, 0), 1), 1) if rate is not None else 0
+    target_percent = round(100 * _clamp(target), 2)
+    # The label "Target 80%" is centred on the line unless that would push it out of the plot.
+    anchor = "end" if target_percent > 75 else "start" if target_percent < 25 else "middle"
+    chart = BarChart(target_percent=target_percent, target_text=f"{target * 100:g}%",
+                     target_anchor=anchor)
+    for label, rate, rank, url in rows:
         met = rate is not None and rate >= target
         chart.rows.append(BarRow(
-            label=truncate(label, _LABEL_W - 10), full_label=label, rate_text=percent(rate),
-            rank_text=f"#{rank}" if rank is not None else "", url=url, met=met,
-            colour=MET if met else BELOW, y=row_top + _ROW_H / 2 + FONT * 0.35,
-            bar_y=row_top + (_ROW_H - _BAR_H) / 2, bar_width=bar_width,
-            value_x=round(plot_left + bar_width + 4, 1)))
+            label=label, rate_text=percent(rate), rank_text=f"#{rank}" if rank is not None else "",
+            url=url, met=met, colour=MET if met else BELOW,
+            bar_percent=round(100 * _clamp(rate), 2) if rate is not None else 0))
     return chart
+
+
+def _axis_labels(points, plot_px: float, most: int) -> tuple[list[AxisLabel | None], bool]:
+    """Labels of every k-th period so that at most `most` share a plot `plot_px` wide, each cut
+    to its room; and whether every period got one."""
+    count = max(len(points), 1)
+    slot = 100 / count
+    step = max(1, math.ceil(len(points) / most))
+    room = min(step * plot_px / count - 8, _LABEL_MAX)
+    labels: list[AxisLabel | None] = []
+    for index, (label, _rate, detail) in enumerate(points):
+        if index % step:
+            labels.append(None)
+            continue
+        # A label given the room of several slots starts at its own slot, so the first one is
+        # not cut off at the plot's left edge.
+        x, anchor = ((index + 0.5) * slot, "middle") if step == 1 else (index * slot, "start")
+        labels.append(AxisLabel(round(x, 2), anchor, truncate(label, room, FONT - 1),
+                                truncate(detail, room, FONT - 1) if detail else ""))
+    return labels, step == 1
 
 
 def rate_trend(points, target: float = 0.8) -> TrendChart:
@@ -156,36 +174,30 @@ def rate_trend(points, target: float = 0.8) -> TrendChart:
     label (the chart grows by that line)."""
     points = [(point[0], point[1], point[2] if len(point) > 2 else "") for point in points]
     details = any(detail for _label, _rate, detail in points)
-    height = _T_HEIGHT + (_T_DETAIL if details else 0)
-    bottom = _T_HEIGHT - 34
-    plot_h = bottom - _T_TOP
+    bottom = _T_TOP + _T_PLOT
+    label_y = bottom + _T_LABEL_GAP
 
     def y_of(rate: float) -> float:
         """The height of a rate on the plot, 0 at the bottom."""
-        return round(bottom - plot_h * min(max(rate, 0), 1), 1)
+        return round(bottom - _T_PLOT * _clamp(rate), 1)
 
-    slot = (_T_RIGHT - _T_LEFT) / max(len(points), 1)
-    # Show every k-th period title so that at most _T_LABELS of them share the axis.
-    step = max(1, math.ceil(len(points) / _T_LABELS))
-    label_room = min(step * slot - 6, 120)
+    wide, all_wide = _axis_labels(points, _WIDE_PX, _WIDE_LABELS)
+    narrow, all_narrow = _axis_labels(points, _NARROW_PX, _NARROW_LABELS)
+    slot = 100 / max(len(points), 1)
     chart = TrendChart(
-        width=WIDTH, height=height, left=_T_LEFT, right=_T_RIGHT, top=_T_TOP, bottom=bottom,
-        label_y=bottom + 18, detail_y=bottom + 18 + _T_DETAIL, legend_y=12,
+        height=label_y + (_T_DETAIL if details else 0) + 6, top=_T_TOP, bottom=bottom,
+        label_y=label_y, detail_y=label_y + _T_DETAIL, legend_y=14,
         gridlines=[(y_of(r), percent(r)) for r in (0, 0.5, 1)],
         target_y=y_of(target), target_text=f"{target * 100:g}%", segments=[], points=[],
-        show_values=step == 1)
-    runs: list[list[str]] = [[]]
+        values_wide=all_wide, values_narrow=all_narrow)
+    previous = None
     for index, (label, rate, detail) in enumerate(points):
-        x = round(_T_LEFT + (index + 0.5) * slot, 1)
+        x = round((index + 0.5) * slot, 2)
         y = y_of(rate) if rate is not None else None
-        shown = index % step == 0
-        short = truncate(label, label_room, FONT - 1) if shown else ""
-        short_detail = truncate(detail, label_room, FONT - 2) if shown and detail else ""
-        chart.points.append(TrendPoint(label, short, percent(rate), x, y, detail, short_detail))
-        if y is None:
-            runs.append([])  # a period without a rate breaks the line
-        else:
-            runs[-1].append(f"{x},{y}")
-    # A lone point between gaps has no line, only its dot.
-    chart.segments = [" ".join(run) for run in runs if len(run) >= 2]
+        chart.points.append(TrendPoint(label, percent(rate), x, y, detail, wide[index],
+                                       narrow[index]))
+        # A period without a rate breaks the line; a lone dot between gaps has no line.
+        if y is not None and previous is not None:
+            chart.segments.append((previous[0], previous[1], x, y))
+        previous = (x, y) if y is not None else None
     return chart

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from courses.models import Course
+from learning.bounds import positive_int
 from learning.extensions import db
 from learning.orgs.services import unit_paths
 from learning.permissions import require
@@ -31,9 +32,9 @@ bp = Blueprint("quiz_reports", __name__,
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UNSAFE_FILENAME = str.maketrans({char: "_" for char in '\\/:*?"<>|'})
 
-# The score distribution's SVG drawing, in viewBox units.
-CHART_WIDTH, CHART_HEIGHT = 420, 220
-_PLOT_LEFT, _PLOT_TOP, _PLOT_BOTTOM = 10, 18, 190
+# The score distribution's SVG drawing: no viewBox, so its text keeps its CSS px size at every
+# width (issue 18); x in percent of the width, y in px.
+CHART_HEIGHT, _PLOT_TOP, _PLOT_BOTTOM = 220, 20, 190
 
 
 def load_report(quiz_id: int) -> tuple[Quiz, services.QuizReport]:
@@ -41,7 +42,8 @@ def load_report(quiz_id: int) -> tuple[Quiz, services.QuizReport]:
     quiz = db.session.get(Quiz, quiz_id)
     require(quiz is not None and can_view_statistics(current_user, quiz))
     try:
-        report = services.quiz_report(quiz, current_user, request.args.get("unit", type=int))
+        report = services.quiz_report(quiz, current_user,
+                                      request.args.get("unit", type=positive_int))
     except services.UnitNotFound:
         abort(404)
     return quiz, report
@@ -88,21 +90,21 @@ def statistics_xlsx(quiz_id: int):
 
 def score_chart(distribution) -> dict:
     """The score distribution as SVG geometry (drawn by the template: no script, no inline
-    style, which the CSP forbids): one bar per band, its count above, its lower bound below."""
+    style, which the CSP forbids): one bar per band, its count above, its lower bound below.
+    Horizontal places are percentages of the chart's width, vertical ones px."""
     most = max((band.count for band in distribution), default=0) or 1
-    slot = (CHART_WIDTH - 2 * _PLOT_LEFT) / max(len(distribution), 1)
+    slot = 100 / max(len(distribution), 1)
     plot_height = _PLOT_BOTTOM - _PLOT_TOP
     bars = []
     for index, band in enumerate(distribution):
         height = plot_height * band.count / most
-        x = _PLOT_LEFT + index * slot
+        x = index * slot
         bars.append({
-            "x": round(x + slot * 0.1, 1), "width": round(slot * 0.8, 1),
+            "x": round(x + slot * 0.1, 2), "width": round(slot * 0.8, 2),
             "y": round(_PLOT_BOTTOM - height, 1), "height": round(height, 1),
-            "centre": round(x + slot / 2, 1), "count_y": round(_PLOT_BOTTOM - height - 4, 1),
-            "label_x": round(x, 1), "label": f"{band.low:g}", "count": band.count,
+            "centre": round(x + slot / 2, 2), "count_y": round(_PLOT_BOTTOM - height - 4, 1),
+            "label_x": round(x, 2), "label": f"{band.low:g}", "count": band.count,
             "range": f"{band.low:g}–{band.high:g}%",
         })
-    return {"width": CHART_WIDTH, "height": CHART_HEIGHT, "left": _PLOT_LEFT,
-            "right": CHART_WIDTH - _PLOT_LEFT, "axis_y": _PLOT_BOTTOM,
-            "label_y": _PLOT_BOTTOM + 16, "bars": bars}
+    return {"height": CHART_HEIGHT, "axis_y": _PLOT_BOTTOM, "label_y": _PLOT_BOTTOM + 18,
+            "bars": bars}

@@ -31,23 +31,21 @@ def bars(*rates, target=0.8):
 
 # Bars ---------------------------------------------------------------------------------------
 
-def test_bar_widths_are_proportional_to_the_rate():
+def test_bar_lengths_are_the_rate_as_a_share_of_the_plot():
     chart = bars(0.0, 0.25, 0.5, 1.0)
-    span = chart.plot_right - chart.plot_left
-    widths = [row.bar_width for row in chart.rows]
-    assert widths == approx([0, span / 4, span / 2, span], abs=0.1)
+    assert [row.bar_percent for row in chart.rows] == [0, 25, 50, 100]
     assert [row.rate_text for row in chart.rows] == ["0%", "25%", "50%", "100%"]
-    # The percentage sits at the end of its bar.
-    assert chart.rows[2].value_x == approx(chart.plot_left + span / 2 + 4, abs=0.1)
+    assert bars(1.7).rows[0].bar_percent == 100  # never past the plot
 
 
-def test_target_line_sits_at_the_target_share_of_the_plot():
-    chart = bars(0.5)
-    span = chart.plot_right - chart.plot_left
-    assert chart.target_x == approx(chart.plot_left + 0.8 * span, abs=0.1)
-    assert bars(0.5, target=0.6).target_x == approx(chart.plot_left + 0.6 * span, abs=0.1)
+def test_target_line_sits_at_the_target_share_of_the_plot_with_its_label_inside():
+    assert bars(0.5).target_percent == 80
+    assert bars(0.5, target=0.6).target_percent == 60
     assert bars(0.5).target_text == "80%"
     assert bars(0.5, target=0.825).target_text == "82.5%"
+    # "Target 80%" hangs to the left of a line near the right edge, so it stays in the plot.
+    assert [bars(0.5, target=t).target_anchor for t in (0.8, 0.5, 0.1)] == [
+        "end", "middle", "start"]
 
 
 def test_colour_and_mark_split_at_the_target_with_exactly_at_target_met():
@@ -60,28 +58,16 @@ def test_colour_and_mark_split_at_the_target_with_exactly_at_target_met():
 
 def test_a_unit_without_roster_shows_a_dash_and_no_bar():
     (row,) = rate_bars([("空小组", None, None, "/r/1")]).rows
-    assert (row.rate_text, row.bar_width, row.met, row.rank_text) == ("—", 0, False, "")
+    assert (row.rate_text, row.bar_percent, row.met, row.rank_text) == ("—", 0, False, "")
     assert row.url == "/r/1"
 
 
-def test_rows_keep_order_rank_and_url_and_the_chart_grows_with_rows():
-    chart = rate_bars([("甲", 0.9, 1, "/a"), ("乙", 0.5, 2, "/b")])
-    assert [(r.label, r.rank_text, r.url) for r in chart.rows] == [("甲", "#1", "/a"),
-                                                                  ("乙", "#2", "/b")]
-    assert chart.rows[1].y > chart.rows[0].y
-    assert bars(*[0.5] * 10).height > bars(0.5).height
-    assert bars(0.5).width == bars(*[0.5] * 10).width
-
-
-def test_long_unit_names_are_cut_with_an_ellipsis_to_fit_the_label_column():
+def test_rows_keep_order_rank_url_and_the_whole_name():
     name = "某某大学团委第一团总支第三团支部第一学习小组"
-    chart = rate_bars([(name, 0.5, 12, None)])
-    (row,) = chart.rows
-    assert row.label.endswith("…") and name.startswith(row.label[:-1])
-    # Right-aligned at label_x, the label must not run into the rank column at the left.
-    assert chart.label_x - text_width(row.label) > chart.rank_x + text_width("#99")
-    assert row.full_label == name
-    assert rate_bars([("第一团支部", 0.5, 1, None)]).rows[0].label == "第一团支部"
+    chart = rate_bars([("甲", 0.9, 1, "/a"), (name, 0.5, 12, "/b")])
+    # The page wraps or cuts a long name with CSS; the geometry keeps it whole.
+    assert [(r.label, r.rank_text, r.url) for r in chart.rows] == [("甲", "#1", "/a"),
+                                                                  (name, "#12", "/b")]
 
 
 def test_truncate_measures_wide_characters_wider():
@@ -109,9 +95,10 @@ def test_trend_maps_rates_to_heights_between_the_gridlines():
     assert [p.y for p in chart.points] == [grid["0%"], grid["50%"], grid["100%"]]
     assert grid["0%"] == chart.bottom and grid["100%"] == chart.top
     assert chart.target_y == approx(chart.bottom - 0.8 * (chart.bottom - chart.top), abs=0.1)
-    assert chart.segments == [" ".join(f"{p.x},{p.y}" for p in chart.points)]
-    xs = [p.x for p in chart.points]
-    assert xs == sorted(xs) and chart.left < xs[0] and xs[-1] < chart.right
+    p = chart.points
+    assert chart.segments == [(p[0].x, p[0].y, p[1].x, p[1].y), (p[1].x, p[1].y, p[2].x, p[2].y)]
+    # x is a share of the plot's width: the middle of each period's slot.
+    assert [pt.x for pt in p] == approx([100 / 6, 50, 500 / 6], abs=0.01)
 
 
 def test_a_period_without_a_rate_breaks_the_line():
@@ -120,8 +107,7 @@ def test_a_period_without_a_rate_breaks_the_line():
     p = chart.points
     assert p[2].y is None and p[2].rate_text == "—"
     # Two lines: 1-2 and 6-7; point 4 stands alone between gaps, drawn as a dot only.
-    assert chart.segments == [f"{p[0].x},{p[0].y} {p[1].x},{p[1].y}",
-                              f"{p[5].x},{p[5].y} {p[6].x},{p[6].y}"]
+    assert chart.segments == [(p[0].x, p[0].y, p[1].x, p[1].y), (p[5].x, p[5].y, p[6].x, p[6].y)]
     assert p[3].y is not None
 
 
@@ -129,21 +115,28 @@ def test_a_single_point_is_a_dot_without_a_line():
     chart = rate_trend([("唯一一期", 0.6)])
     assert chart.segments == []
     (point,) = chart.points
-    assert point.x == approx((chart.left + chart.right) / 2, abs=0.1) and point.y is not None
-    assert point.short == "唯一一期" and chart.show_values
+    assert point.x == 50 and point.y is not None
+    assert point.wide.text == point.narrow.text == "唯一一期"
+    assert chart.values_wide and chart.values_narrow
 
 
-def test_many_periods_show_every_kth_label_so_they_do_not_overlap():
+def test_many_periods_show_every_kth_label_so_they_do_not_overlap_wide_or_narrow():
     chart = rate_trend([(f"第{i}期学习任务", 0.5) for i in range(1, 31)])
-    shown = [p for p in chart.points if p.short]
-    assert 1 < len(shown) <= 7
-    assert shown[0] is chart.points[0]
-    assert not chart.show_values
-    gap = shown[1].x - shown[0].x
-    assert all(text_width(p.short, 12) < gap for p in shown)
+    for kind, most, plot_px in (("wide", 8, 480), ("narrow", 4, 250)):
+        shown = [getattr(p, kind) for p in chart.points if getattr(p, kind)]
+        assert 1 < len(shown) <= most
+        assert chart.points[0].wide and chart.points[0].narrow
+        # Each label starts at its slot and fits in the px it has before the next one.
+        gap_px = (shown[1].x - shown[0].x) * plot_px / 100
+        assert all(label.anchor == "start" for label in shown)
+        assert all(text_width(label.text, 12) < gap_px for label in shown)
+    assert not chart.values_wide and not chart.values_narrow
     assert all(p.y is not None for p in chart.points)  # thinning hides labels, not points
-    assert len(rate_trend([(str(i), 0.5) for i in range(7)]).segments[0].split()) == 7
-    assert all(p.short for p in rate_trend([(str(i), 0.5) for i in range(7)]).points)
+    seven = rate_trend([(str(i), 0.5) for i in range(7)])
+    assert len(seven.segments) == 6
+    assert all(p.wide and p.wide.anchor == "middle" for p in seven.points)
+    # On a phone four labels at most: some are thinned out, and no values crowd the dots.
+    assert not all(p.narrow for p in seven.points) and not seven.values_narrow
 
 
 # Rendering ----------------------------------------------------------------------------------
@@ -166,14 +159,14 @@ def test_macros_draw_escaped_labels_links_and_the_target_without_outside_referen
     assert 'href="/reports/units/7?a=1&amp;b=2"' in html
     # Pictures for pointer users only: hidden from assistive technology (no image role around
     # links), the links out of the keyboard order; the <details> tables carry the same.
-    assert html.count('<svg class="w-100 h-auto"') == html.count('aria-hidden="true"') == 2
-    svg_links = re.findall(r"<a [^>]*>", "".join(re.findall(r"<svg .*?</svg>", html, re.S)))
-    assert 'role="img"' not in html and svg_links
-    assert all('tabindex="-1"' in link for link in svg_links)
-    assert "Target 80%" in html and "stroke-dasharray" in html
+    assert html.count('<div class="chart ') == html.count('aria-hidden="true"') == 2
+    chart_links = re.findall(r'<a class="chart-bars-row"[^>]*>', html)
+    assert 'role="img"' not in html and len(chart_links) == 1
+    assert all('tabindex="-1"' in link for link in chart_links)
+    assert "Target 80%" in html and 'class="chart-target"' in html
     assert "90% ✓" in html and "50% ✓" not in html
     assert "第二团支部" in html and "—" in html
-    assert html.count("<polyline") == 0  # 一期 and 三期 are split by the gap: dots only
+    assert 'stroke="#0a58ca"' not in html  # 一期 and 三期 are split by the gap: dots only
     assert html.count("<circle") == 2
     assert html.count("<details") == 2
     assert "http" not in html and "xmlns" not in html
@@ -189,11 +182,13 @@ def test_trend_points_may_carry_a_detail_line_that_grows_the_chart():
     assert chart.height > plain.height and chart.detail_y > chart.label_y
     assert chart.bottom == plain.bottom  # the plot keeps its size
     assert [p.detail for p in chart.points] == ["制度自信专题", "第一团支部 · 回信精神"]
-    assert all(p.short_detail for p in chart.points)
-    assert not any(p.detail or p.short_detail for p in plain.points)
+    assert all(p.wide.detail and p.narrow.detail for p in chart.points)
+    assert not any(p.detail or p.wide.detail for p in plain.points)
     many = rate_trend([(f"第{i}期", 0.5, f"很长很长的专题名称第{i}期") for i in range(30)])
-    assert all(bool(p.short) == bool(p.short_detail) for p in many.points)  # thinned alike
-    assert all(text_width(p.short_detail, 11) <= 120 for p in many.points)
+    for kind in ("wide", "narrow"):  # thinned alike, and cut to the label's room
+        labels = [getattr(p, kind) for p in many.points]
+        assert all(label is None or label.detail for label in labels)
+        assert all(text_width(label.detail, 12) <= 140 for label in labels if label)
 
 
 def test_the_trend_macro_draws_the_detail_under_the_label_and_in_its_table(app):
@@ -239,7 +234,7 @@ def test_a_committee_sees_sub_units_periods_apart_and_never_summed(app, client, 
     own, below = page.split('id="below-heading"')
     # Own periods: the course beside each, the trend over them with the course under each.
     assert "第0期" in own and "第1期" in own and "支部第3期" not in own
-    assert own.count("制度自信专题") >= 2 and "<polyline" in own
+    assert own.count("制度自信专题") >= 2 and 'class="chart chart-trend"' in own
     # Sub-units' periods: apart, each with the unit it was assigned to and its course.
     assert "支部第3期" in below and "小组自学" in below and "第1期" not in below
     assert "第一团支部 / 第一学习小组" in below and "支部读书专题 · 第1单元" in below

@@ -193,8 +193,9 @@ def test_period_page_shows_each_branch_as_computed_with_chart_totals_and_time(
     assert re.search(r"Generated at</dt>\s*<dd[^>]*>" + re.escape(stamp) + "</dd>", page)
 
     # The bars: one per branch in rank order, floored percentages, linked to the drill-down.
-    svg = re.search(r'<svg[^>]*aria-hidden="true"[^>]*>.*?</svg>', page, re.S).group(0)
-    labels = re.findall(r'text-anchor="end">([^<]+)</text>', svg)
+    svg = re.search(r'<div class="chart chart-bars" aria-hidden="true">.*?<details', page,
+                    re.S).group(0)
+    labels = re.findall(r'class="chart-bars-label">([^<]+)</span>', svg)
     assert labels == ["第一团支部", "第二团支部"]
     assert ">#1<" in svg and ">#2<" in svg and ">37%<" in svg and ">33%<" in svg
     assert f'href="{period_url(t.assignment, t.branch_a)}"' in svg
@@ -249,7 +250,7 @@ def test_unit_page_lists_the_periods_in_the_date_range(app, client, tree):
     assert row_of(page, "第0期", 6)[3:] == ["15", "1", "6.7%"]  # only 丙一 was in time
     assert row_of(page, "第1期", 6)[3:] == ["15", "5", "33.3%"]
     assert f'href="{period_url(t.past, t.committee)}"' in page
-    assert "<polyline" in page  # the trend of two periods
+    assert 'class="chart chart-trend"' in page  # the trend of two periods
     # Child units summed over both periods: every member counts once per period.
     report = computed(app, [t.past, t.assignment], t.committee)
     assert row_of(page, "第一团支部", 8) == figure_cells(report.children[0])

@@ -532,6 +532,27 @@ def test_duplicates_are_reported_refused_or_skipped(app, client, org):
     assert count(app, Question) == 4
 
 
+def test_the_dry_run_says_up_front_that_duplicates_block_the_import(app, client, org):
+    """Issue 18: before the figures, not only after a refused apply."""
+    bank_id = make_bank(app)
+    admin_client(client, org)
+    again = GIFT + "\n::新题::新的题目{T}\n"
+    page = page_text(upload(client, bank_id, "again.gift", again.encode()))
+    notice = "3 questions are already in the bank: the import is refused unless you tick"
+    assert notice in page and page.index(notice) < page.index('id="summary"')
+    assert "1 questions will be imported if duplicates are skipped." in page
+    assert "questions will be imported (" not in page  # no count the import would refuse
+    # Repeats within the file only: said up front too, as information (they do not block).
+    fresh = make_bank(app, "新库", gift="")
+    twice = "::a::同一题{T}\n\n::a::同一题{T}\n"
+    page = page_text(upload(client, fresh, "twice.gift", twice.encode()))
+    assert "The file repeats 1 questions" in page
+    assert page.index("The file repeats") < page.index('id="summary"')
+    # A clean file gets no notice.
+    clean = make_bank(app, "净库", gift="")
+    assert 'id="duplicates-notice"' not in page_text(upload(client, clean, "a.gift", GIFT.encode()))
+
+
 def test_a_staged_file_belongs_to_its_bank(app, client, org):
     first, second = make_bank(app, "一", gift=""), make_bank(app, "二", gift="")
     admin_client(client, org)

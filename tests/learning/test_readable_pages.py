@@ -1,0 +1,44 @@
+"""Issue 18, items 2 and 9 through HTTP: chart text in CSS px (no viewBox to scale it), report
+tables that stack into labelled cards on a phone, and the pager hidden with a single page."""
+
+import re
+
+from learning.accounts.models import LoginEvent
+from learning.extensions import db
+from tests.conftest import login
+
+
+def test_the_pager_is_hidden_with_one_page_and_shown_with_two(app, client, org):
+    login(client, "admin")  # one login event: one page
+    html = client.get("/admin/audit/logins").get_data(as_text=True)
+    assert 'class="pagination' not in html and "Page navigation" not in html
+    with app.app_context():
+        db.session.add_all(LoginEvent(username=f"u{i}", success=False, reason="password")
+                           for i in range(60))
+        db.session.commit()
+    html = client.get("/admin/audit/logins").get_data(as_text=True)
+    assert 'class="pagination' in html and "1 / 2" in html
+    assert 'rel="next" href="/admin/audit/logins?page=2"' in html and 'rel="prev"' not in html
+    html = client.get("/admin/audit/logins?page=2&failed=1").get_data(as_text=True)
+    assert "2 / 2" in html and 'href="/admin/audit/logins?page=1&amp;failed=1"' in html
+
+
+def test_report_charts_carry_no_viewbox_and_tables_carry_data_labels(app, client, org,
+                                                                     make_course,
+                                                                     make_assignment):
+    course = make_course()
+    assignment = make_assignment(course, org.branch_a)
+    login(client, "admin")
+    html = client.get(f"/reports/assignments/{assignment.id}/units/{org.branch_a.id}"
+                      ).get_data(as_text=True)
+    chart = html[html.index('<div class="chart chart-bars"'):html.index("</details>")]
+    # The bars are HTML rows: the names and rates are page text, sized by app.css in px.
+    assert "viewBox" not in chart and "font-size" not in chart
+    assert 'class="chart-bars-label">' in chart and 'class="chart-target-label"' in chart
+    table = html[html.index('table-stack'):]
+    assert '<td class="text-end cell-rate" data-label="学习率">' in table  # zh_CN by default
+    for label in ("应学人数", "已完成", "学习中", "未开始", "逾期", "排名"):
+        assert f'data-label="{label}"' in table
+    css = client.get("/static/app.css").get_data(as_text=True)
+    assert re.search(r"\.chart svg text \{ font-size: 1[2-6]px;", css)
+    assert re.search(r"\.table-stack \[data-label\]::before \{ content: attr\(data-label\)", css)
