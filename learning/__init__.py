@@ -15,6 +15,7 @@ from sqlalchemy import event
 # Not `from learning.extensions import api`: `learning.api` is the API frame module.
 from learning import extensions as ext
 from learning import sqlite_writers
+from learning.bounds import BoundedInt
 from learning.config import (
     CONFIGS,
     WEAK_SECRET_KEYS,
@@ -34,6 +35,8 @@ def create_app(config: dict | None = None, env: str | None = None) -> Flask:
     if env not in CONFIGS:
         raise ConfigurationError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {env!r}")
     app = Flask(__name__, instance_relative_config=False)
+    # Before any blueprint: every <int:...> id in every URL is bounded (learning/bounds.py).
+    app.url_map.converters["int"] = BoundedInt
     app.config.from_object(CONFIGS[env])
     app.config.from_mapping(environment_settings(env))
     app.config.from_mapping(config or {})

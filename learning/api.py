@@ -4,16 +4,24 @@ Endpoints live next to their feature (`learning/orgs/api.py`, ...) as flask-smor
 the OpenAPI 3 document at /api/v1/openapi.json is generated from them, never written by hand.
 A request that carries `Authorization: Bearer <token>` is authenticated by that token alone
 (the session cookie is ignored), and only such requests skip the CSRF check.
+
+Every integer a request carries (query, body) must fit the database's INTEGER, and a `page` must
+be at most MAX_PAGE; the document says so (minimum/maximum on every integer), and a larger one is
+a 422 naming the field.
 """
 
+from collections.abc import Mapping
 from functools import wraps
 
 from flask import Flask, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import Schema, ValidationError, fields
+from webargs.flaskparser import FlaskParser
 
+from learning.bounds import MAX_INT, MAX_PAGE, MIN_INT
 from learning.errors import json_error
 from learning.extensions import api, login_manager
 
@@ -43,9 +51,66 @@ def _unauthorized():
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
+def _largest(name) -> int:
+    """The largest value an integer field called `name` may take."""
+    return MAX_PAGE if name == "page" else MAX_INT
+
+
+def _integers_out_of_range(value, path=()):
+    """(path, largest) of each loaded integer in `value` out of MIN_INT..largest."""
+    if isinstance(value, PaginationParameters):
+        value = {"page": value.page, "page_size": value.page_size}
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        largest = _largest(path[-1] if path else None)
+        if not MIN_INT <= value <= largest:
+            yield path, largest
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _integers_out_of_range(item, (*path, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _integers_out_of_range(item, (*path, index))
+
+
+def _integers_fit_the_database(data) -> bool:
+    """webargs validator: refuse (422) any integer out of bounds, naming its field."""
+    errors: dict = {}
+    for path, largest in _integers_out_of_range(data):
+        node = errors
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1] if path else "_schema"] = [
+            _("Must be a whole number from %(min)d to %(max)d.", min=MIN_INT, max=largest)]
+    if errors:
+        raise ValidationError(errors)
+    return True
+
+
+class BoundedParser(FlaskParser):
+    """flask-smorest's argument parser with every loaded integer bounded (a page number or an
+    id past the database's INTEGER would otherwise overflow in the query: a 500)."""
+
+    def parse(self, argmap, req=None, *, validate=None, **kwargs):
+        if validate is None:
+            validators = []
+        else:
+            validators = list(validate) if isinstance(validate, list | tuple) else [validate]
+        return super().parse(argmap, req, validate=[*validators, _integers_fit_the_database],
+                             **kwargs)
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest Blueprint whose every loaded integer is bounded."""
+
+    ARGUMENTS_PARSER = BoundedParser()
+    PAGINATION_ARGUMENTS_PARSER = BoundedParser()
+
+
 def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
     """A flask-smorest blueprint under /api/v1 whose every endpoint needs a logged-in user."""
-    blp = Blueprint(name, import_name, url_prefix=API_PREFIX, description=description)
+    blp = ApiBlueprint(name, import_name, url_prefix=API_PREFIX, description=description)
 
     @blp.before_request
     def _require_login():
@@ -81,9 +146,21 @@ class ErrorSchema(Schema):
     errors = fields.Dict()
 
 
+def _integer_bounds(converter, field, ret, **kwargs) -> dict:
+    """apispec attribute function: every integer is documented with the bounds BoundedParser
+    enforces (narrowed further by the field's own Range, if any)."""
+    types = ret.get("type")
+    if "integer" not in (types if isinstance(types, list) else [types]):
+        return {}
+    largest = _largest(field.name)
+    return {"minimum": max(ret.get("minimum", MIN_INT), MIN_INT),
+            "maximum": min(ret.get("maximum", largest), largest)}
+
+
 def init_app(app: Flask) -> None:
-    """Describe the authentication scheme in the OpenAPI document."""
+    """Describe the authentication scheme and the integers' bounds in the OpenAPI document."""
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Personal API token"}
     )
     api.spec.options["security"] = [{"bearerAuth": []}]
+    api.ma_plugin.converter.add_attribute_function(_integer_bounds)

@@ -40,6 +40,7 @@ from courses.discussions.permissions import edit_minutes
 from courses.models import Module
 from courses.permissions import can_view_module
 from learning.accounts.forms import ConfirmForm
+from learning.bounds import page_arg
 from learning.extensions import db
 from learning.i18n import short_datetime
 from learning.markup import stored_html
@@ -138,7 +139,8 @@ def _where_choices(form: ThreadForm) -> None:
 
 def _render_threads(module: Module, form: ThreadForm, status: int = 200, error: str = ""):
     page = db.paginate(services.visible_threads_select(current_user, module),
-                       page=request.args.get("page", 1, type=int), per_page=THREADS_PER_PAGE,
+                       page=request.args.get("page", 1, type=page_arg),
+                       per_page=THREADS_PER_PAGE,
                        error_out=False)
     threads = page.items
     return render_template(
@@ -302,7 +304,7 @@ def _posts_count_select():
 def _render_thread(thread: Thread, form: PostForm, *, page_number: int | None = None,
                    status: int = 200):
     user = current_user._get_current_object()  # the proxy costs a lookup on every use
-    page_number = page_number or request.args.get("page", 1, type=int)
+    page_number = page_number or request.args.get("page", 1, type=page_arg)
     page = _PostsPage(page=page_number, per_page=POSTS_PER_PAGE, error_out=False,
                       thread_id=thread.id)
     posts = page.items
@@ -371,7 +373,7 @@ def reply(thread_id: int):
     """Post in a thread, as a reply to `parent_id` when given."""
     thread = _thread_or_404(thread_id)
     form = PostForm()
-    page_number = request.args.get("page", type=int)
+    page_number = request.args.get("page", type=page_arg)
     if not form.validate_on_submit():
         return _render_thread(thread, form, page_number=page_number, status=422)
     parent = None
@@ -549,7 +551,7 @@ def reports():
     require_role(services.can_view_reports(current_user))
     query = services.reports_queue_select(current_user).options(
         joinedload(PostReport.post).joinedload(Post.thread))
-    page = db.paginate(query, page=request.args.get("page", 1, type=int),
+    page = db.paginate(query, page=request.args.get("page", 1, type=page_arg),
                        per_page=REPORTS_PER_PAGE, error_out=False)
     items = page.items
     names = services.display_names(

@@ -13,6 +13,7 @@ from courses.offline import services
 from courses.offline.forms import LessonForm
 from courses.permissions import can_correct_offline, can_list_offline_lessons, can_record_offline
 from learning.accounts.models import User
+from learning.bounds import page_arg
 from learning.extensions import db
 from learning.orgs.models import OrgUnit
 from learning.orgs.services import unit_paths
@@ -41,7 +42,8 @@ def _lesson_or_404(lesson_id: int) -> OfflineLesson:
 @bp.get("/")
 def index():
     """Lessons of every unit in my scope, and the units I may record a lesson for."""
-    page = db.paginate(services.lessons_in_scope_select(current_user), per_page=PER_PAGE,
+    page = db.paginate(services.lessons_in_scope_select(current_user),
+                       page=request.args.get("page", 1, type=page_arg), per_page=PER_PAGE,
                        error_out=False)
     units = db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(scope_unit_ids(current_user)))
                                .order_by(OrgUnit.path)).all()

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from learning.accounts.models import LoginEvent
 from learning.audit.models import AuditEntry
+from learning.bounds import page_arg
 from learning.extensions import db
 from learning.permissions import can_view_audit_log, require_role
 from learning.messages import AUDIT_ACTIONS, AUDIT_GROUPS
@@ -41,7 +42,7 @@ def index():
         error = _("There is no kind of entry called “%(kind)s”; all entries are shown.",
                   kind=action)
         action = ""
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50,
+    page = db.paginate(query, page=request.args.get("page", 1, type=page_arg), per_page=50,
                        error_out=False)
     return render_template("audit/index.html", page=page, action=action, error=error,
                            kinds=kind_choices())
@@ -53,5 +54,6 @@ def logins():
     query = select(LoginEvent).order_by(LoginEvent.created_at.desc(), LoginEvent.id.desc())
     if failed_only:
         query = query.where(LoginEvent.success.is_(False))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=request.args.get("page", 1, type=page_arg), per_page=50,
+                       error_out=False)
     return render_template("audit/logins.html", page=page, failed_only=failed_only)

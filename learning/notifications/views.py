@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from learning.bounds import page_arg
 from learning.extensions import db
 from learning.notifications import services
 from learning.notifications.models import Notification
@@ -38,7 +39,7 @@ def _logged_in():
 def index():
     """My notifications, newest first; unread ones stand out until opened."""
     page = db.paginate(services.recent_select(current_user.id),
-                       page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       page=request.args.get("page", 1, type=page_arg), per_page=PER_PAGE,
                        error_out=False)
     return render_template("notifications/index.html", page=page, kind_labels=KIND_LABELS)
 

@@ -38,6 +38,7 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from courses.study.services import now
+from learning.bounds import page_arg
 from learning.extensions import db
 from learning.i18n import datetimeformat
 from learning.orgs.models import OrgUnit
@@ -171,7 +172,7 @@ def period(assignment_id: int, unit_id: int):
     assignment, unit = services.assignment_at_unit_or_404(current_user, assignment_id, unit_id)
     report = figures.unit_report(assignment, unit)
     status = request.args.get("status") if request.args.get("status") in STATUS_LABELS else None
-    page = max(1, request.args.get("page", 1, type=int))
+    page = request.args.get("page", 1, type=page_arg)
     labels = {key: str(label) for key, label in STATUS_LABELS.items()}  # once, not per row
     members = []
     if status or report.unit.roster <= MEMBER_LIST_MAX:
@@ -260,7 +261,7 @@ def export_csv(assignment_id: int, unit_id: int):
 def reminder_log():
     """Every reminder sent about the units of my scope, newest first."""
     page = db.paginate(reminders.reminders_select(current_user),
-                       page=request.args.get("page", 1, type=int), per_page=50,
+                       page=request.args.get("page", 1, type=page_arg), per_page=50,
                        error_out=False)
     return render_template("reports/reminders.html", page=page,
                            recipients=reminders.recipients_of([r.id for r in page.items]))

@@ -30,6 +30,7 @@ from sqlalchemy import bindparam, select
 from courses.models import Course, Module
 from learning.accounts.models import User
 from learning.audit.services import record
+from learning.bounds import page_arg, positive_int
 from learning.extensions import db
 from learning.orgs.models import Membership
 from learning.permissions import is_admin, is_leader, require, require_role, scope_unit_ids
@@ -210,7 +211,7 @@ def _why_not(quiz: Quiz, used: int, at) -> str | None:
 def start(quiz_id: int):
     """Start (or, for a repeated tap, resume) the attempt the page offered."""
     quiz = _quiz_for_member(quiz_id)
-    number = request.form.get("number", type=int)
+    number = request.form.get("number", type=positive_int)
     try:
         attempt = services.start_attempt(quiz, current_user.id, number=number)
     except AttemptError as error:
@@ -284,7 +285,7 @@ def attempt_page(attempt_id: int):
     if closed:
         return closed
     return render_template("quizzes/attempts/attempt.html",
-                           **_attempt_context(attempt, request.args.get("page", type=int)))
+                           **_attempt_context(attempt, request.args.get("page", type=page_arg)))
 
 
 @bp.post("/attempts/<int:attempt_id>")
@@ -295,7 +296,7 @@ def attempt_save(attempt_id: int):
     closed = _closed(attempt)
     if closed:
         return closed
-    page = request.form.get("page", type=int) or 1
+    page = request.form.get("page", type=page_arg) or 1
     answers = responses_from_form(request.form, {s.position: s for s in attempt.slots})
     action = request.form.get("nav", "save")
     try:
@@ -314,7 +315,7 @@ def attempt_save(attempt_id: int):
         return redirect(url_for("quizzes.review_page", attempt_id=attempt.id))
     if action == "finish":
         return redirect(url_for("quizzes.submit_page", attempt_id=attempt.id))
-    target = request.form.get("goto", type=int)
+    target = request.form.get("goto", type=page_arg)
     if target is None:
         target = page + {"next": 1, "prev": -1}.get(action, 0)
         if action == "save":

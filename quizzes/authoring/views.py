@@ -35,6 +35,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from courses.models import Course, Module
 from learning.audit.services import record
+from learning.bounds import page_arg, positive_int
 from learning.extensions import db
 from learning.markup import to_plain_text
 from learning.permissions import require_role
@@ -155,7 +156,8 @@ def _warn_if_attempted(quiz: Quiz) -> None:
 
 def _picker_args(args) -> dict:
     """The question picker's bank, category and page, to come back to after a post."""
-    return {key: args.get(key, type=int) for key in PICKER_ARGS if args.get(key, type=int)}
+    return {key: args.get(key, type=positive_int) for key in PICKER_ARGS
+            if args.get(key, type=positive_int)}
 
 
 # --- the list of quizzes -----------------------------------------------------------------------
@@ -193,7 +195,7 @@ def new(course_id: int):
     form = QuizForm()
     form.module_id.choices = [(0, _("Standalone in the course")), *_free_modules(course)]
     if not form.is_submitted():
-        wanted = request.args.get("module", type=int)
+        wanted = request.args.get("module", type=positive_int)
         if wanted in {module_id for module_id, _title in form.module_id.choices}:
             form.module_id.data = wanted
     if form.validate_on_submit():
@@ -259,7 +261,7 @@ def _questions_section(quiz: Quiz) -> dict:
     banks = db.session.execute(select(QuestionBank.id, QuestionBank.name)
                                .order_by(QuestionBank.name)).all()
     bank_ids = [bank.id for bank in banks]
-    bank_id = request.args.get("bank", type=int)
+    bank_id = request.args.get("bank", type=positive_int)
     if bank_id not in bank_ids:
         bank_id = bank_ids[0] if bank_ids else None
     categories, page, category_id = [], None, None
@@ -270,13 +272,13 @@ def _questions_section(quiz: Quiz) -> dict:
         query = select(Question).where(Question.bank_id == bank_id) \
             .options(joinedload(Question.category)).order_by(Question.id)
         chosen = next((c for c in categories
-                       if c.id == request.args.get("category", type=int)), None)
+                       if c.id == request.args.get("category", type=positive_int)), None)
         if chosen is not None:
             category_id = chosen.id
             subtree = [c.id for c in categories if c.path == chosen.path
                        or c.path.startswith(chosen.path + CATEGORY_SEPARATOR)]
             query = query.where(Question.category_id.in_(subtree))
-        page = db.paginate(query, page=request.args.get("page", 1, type=int),
+        page = db.paginate(query, page=request.args.get("page", 1, type=page_arg),
                            per_page=PER_PAGE, error_out=False)
         excerpts.update({q.id: to_plain_text(q.stem_html, EXCERPT_CHARS) for q in page.items})
     picker = {"bank": bank_id, "category": category_id}

@@ -39,6 +39,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from learning import staging
 from learning.accounts.forms import ConfirmForm
 from learning.audit.services import record
+from learning.bounds import page_arg, positive_int
 from learning.editor import preview_answer, preview_limit
 from learning.extensions import db
 from learning.markup import to_plain_text
@@ -263,8 +264,8 @@ def _bank_page(bank: QuestionBank, category_form: CategoryForm | None = None):
         query = query.where(Question.qtype == chosen["type"])
     else:
         chosen["type"] = ""
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
-                       error_out=False)
+    page = db.paginate(query, page=request.args.get("page", 1, type=page_arg),
+                       per_page=PER_PAGE, error_out=False)
     # Stored HTML to plain text: the list shows what members would read, never raw markup.
     excerpts = {q.id: to_plain_text(q.stem_html, EXCERPT_CHARS) for q in page.items}
 
@@ -457,7 +458,7 @@ def question_new(bank_id: int):
     if qtype not in QTYPES:
         return render_template("quizzes/banks/question_type.html", bank=bank, qtypes=QTYPES)
     categories = _categories(bank)
-    form = QuestionForm(category=request.args.get("category", 0, type=int))
+    form = QuestionForm(category=request.args.get("category", 0, type=positive_int))
     form.category.choices = _category_choices(categories, _("(no category)"))
     return _question_page(form, bank, qtype, categories, None)
 
