@@ -444,18 +444,25 @@ def plan_import(bank_name: str, data: bytes, filename: str,
 
     _check_idnumbers(plan, existing)
 
-    known = _bank_category_paths(bank)
-    paths = [*result.categories, *(q.category for q in plan.questions)]
-    for path in paths:
+    known = _bank_category_paths(bank)  # then also every path already listed (sets: linear)
+    listed: set[str] = set()
+    for path in dict.fromkeys([*result.categories, *(q.category for q in plan.questions)]):
         names = category_names(path)
         if not names:
             continue
         full = CATEGORY_SEPARATOR.join(names)
-        if full not in plan.categories:
+        if len(full) > MAX_CATEGORY_PATH:  # and so not a path of thousands of prefixes
+            plan.errors.append(FormatError(0, _l(
+                "%(what)s is longer than %(limit)d characters", what=_l("the category path"),
+                limit=MAX_CATEGORY_PATH)))
+            continue
+        if full not in listed:
+            listed.add(full)
             plan.categories.append(full)
         for depth in range(1, len(names) + 1):
             prefix = CATEGORY_SEPARATOR.join(names[:depth])
-            if prefix not in known and prefix not in plan.categories_to_create:
+            if prefix not in known:
+                known.add(prefix)
                 plan.categories_to_create.append(prefix)
     return plan
 

@@ -18,9 +18,12 @@ from learning.spreadsheets import FileRefused, decode_text
 from .aiken import parse_aiken
 from .gift import parse_gift, to_gift
 from .questions import (
+    MAX_CATEGORIES,
+    MAX_QUESTIONS,
     FormatError,
     ImportResult,
     ParsedQuestion,
+    TooManyInFile,
     find_duplicates,
     validate_question,
 )
@@ -63,7 +66,29 @@ def detect_format(filename: str) -> str | None:
 
 
 def parse(data: bytes, filename: str, fmt: str | None = None) -> ImportResult:
-    """Read an uploaded question file in `fmt`, or in the format its name suggests."""
+    """Read an uploaded question file in `fmt`, or in the format its name suggests.
+
+    A file of more than MAX_QUESTIONS questions or MAX_CATEGORIES categories is refused as a
+    whole, with one error naming the file, the limit and where reading stopped."""
+    try:
+        return _parse(data, filename, fmt)
+    except TooManyInFile as too_many:
+        if (fmt or detect_format(filename)) == SHEET:
+            where = _l("row %(number)d", number=too_many.line)
+        else:
+            where = _l("line %(number)d", number=too_many.line)
+        if too_many.what == "categories":
+            message = _l("%(file)s names more than %(limit)d categories (reading stopped at "
+                         "%(where)s); split it into smaller files.", file=filename,
+                         limit=MAX_CATEGORIES, where=where)
+        else:
+            message = _l("%(file)s holds more than %(limit)d questions (reading stopped at "
+                         "%(where)s); split it into files of at most %(limit)d questions.",
+                         file=filename, limit=MAX_QUESTIONS, where=where)
+        return ImportResult(errors=[FormatError(0, message)])
+
+
+def _parse(data: bytes, filename: str, fmt: str | None) -> ImportResult:
     fmt = fmt or detect_format(filename)
     if fmt == SHEET:
         return parse_sheet(data, filename)

@@ -25,7 +25,16 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from .questions import SINGLE, Answer, FormatError, ImportResult, ParsedQuestion, trim
+from .questions import (
+    MAX_QUESTIONS,
+    SINGLE,
+    Answer,
+    FormatError,
+    ImportResult,
+    ParsedQuestion,
+    TooManyInFile,
+    trim,
+)
 
 _OPTION_RE = re.compile(r"([A-ZＡ-Ｚ])[.)．）、][ \t　]*(.*)", re.DOTALL)
 _ANSWER_RE = re.compile(r"(?:ANSWER|答案|正确答案)[ \t　]*[:：][ \t　]*(.*)", re.IGNORECASE)
@@ -43,9 +52,12 @@ class _Draft:
 
 
 def parse_aiken(text: str) -> ImportResult:
-    """Read Aiken text into single-choice questions, collecting every problem with its line."""
+    """Read Aiken text into single-choice questions, collecting every problem with its line.
+
+    Raises TooManyInFile at the question after MAX_QUESTIONS (the whole file is refused)."""
     result = ImportResult()
     draft: _Draft | None = None
+    count = 0
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     for number, raw in enumerate(text.split("\n"), start=1):
         line = trim(raw)
@@ -86,6 +98,9 @@ def parse_aiken(text: str) -> ImportResult:
                         at_line=number,
                     )
                 )
+            count += 1
+            if count > MAX_QUESTIONS:
+                raise TooManyInFile("questions", number)
             draft = _Draft(number, [line])
     if draft is not None:
         result.errors.append(

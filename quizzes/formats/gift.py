@@ -31,8 +31,10 @@ matching); Moodle's own exporter has the same limit.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from decimal import Decimal
+from itertools import accumulate
 
 from flask_babel import lazy_gettext as _l
 
@@ -41,6 +43,7 @@ from .questions import (
     DESCRIPTION,
     ESSAY,
     MATCHING,
+    MAX_QUESTIONS,
     MULTIPLE,
     NUMERICAL,
     SHORTANSWER,
@@ -53,6 +56,7 @@ from .questions import (
     MatchPair,
     NumericalAnswer,
     ParsedQuestion,
+    TooManyInFile,
     trim,
     validate_question,
 )
@@ -77,6 +81,7 @@ _TAG_RE = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f\x7f])+)\]")
 _TRUE_WORDS = ("T", "TRUE")
 _FALSE_WORDS = ("F", "FALSE")
 _CATEGORY = "$CATEGORY:"
+MAX_ANSWERS = 100  # answers (or matching pairs) in one question
 
 
 def _protect(line: str) -> str:
@@ -91,15 +96,23 @@ def _restore(text: str) -> str:
 
 
 def parse_gift(text: str) -> ImportResult:
-    """Read GIFT text into questions, collecting every problem with its line number."""
+    """Read GIFT text into questions, collecting every problem with its line number.
+
+    Raises TooManyInFile at the question after MAX_QUESTIONS or the category after
+    MAX_CATEGORIES (the whole file is refused)."""
     result = ImportResult()
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     category = ""
     lines: list[tuple[int, str]] = []  # the current question's lines, comments left out
     comments: list[str] = []
+    count = 0
 
     def flush() -> None:
+        nonlocal count
         if lines:
+            count += 1
+            if count > MAX_QUESTIONS:
+                raise TooManyInFile("questions", lines[0][0])
             question, errors = _read_question(lines, comments, category)
             result.errors.extend(errors)
             if question is not None:
@@ -117,7 +130,7 @@ def parse_gift(text: str) -> ImportResult:
         elif stripped.startswith(_CATEGORY):
             flush()  # comments above a category switch describe the switch, not a question
             category = trim(_restore(_protect(stripped[len(_CATEGORY) :])))
-            result.add_category(category)
+            result.add_category(category, number)
         else:
             lines.append((number, line))
     flush()
@@ -138,12 +151,16 @@ class _Question:
 
     def __init__(self, lines: list[tuple[int, str]]) -> None:
         self.start = lines[0][0]
-        self.text = "\n".join(_protect(line) for _, line in lines)
+        protected = [_protect(line) for _, line in lines]
+        self.text = "\n".join(protected)
         self.numbers = [number for number, _ in lines]
+        # Where each line starts in `text`: a question with thousands of problems must not
+        # count its newlines again for each one.
+        self.starts = list(accumulate((len(line) + 1 for line in protected[:-1]), initial=0))
         self.errors: list[FormatError] = []
 
     def line_at(self, offset: int) -> int:
-        return self.numbers[self.text.count("\n", 0, max(offset, 0))]
+        return self.numbers[bisect_right(self.starts, max(offset, 0)) - 1]
 
     def error(self, offset: int, message: str) -> None:
         self.errors.append(FormatError(self.start, message, at_line=self.line_at(offset)))
@@ -400,8 +417,13 @@ def _weight(source: _Question, body: str, offset: int, default: float) -> tuple[
 
 
 def _split(text: str, base: int, markers: str) -> tuple[str, list[tuple[str, int]]]:
-    """Cut `text` before each marker character: (text before the first, [(piece, offset)])."""
+    """Cut `text` before each marker character: (text before the first, [(piece, offset)]).
+
+    More than MAX_ANSWERS pieces is a _Problem (the bank form shows at most 30 rows)."""
     cuts = [i for i, char in enumerate(text) if char in markers]
+    if len(cuts) > MAX_ANSWERS:
+        raise _Problem(base + cuts[MAX_ANSWERS], _l(
+            "a question may have at most %(limit)d answers", limit=MAX_ANSWERS))
     if not cuts:
         return text, []
     ends = [*cuts[1:], len(text)]

@@ -38,6 +38,24 @@ BLANK = "_____"  # stands where the answer goes in a "missing word" question
 WHITESPACE = " \t\n\r\0\x0b"
 
 
+# The most questions one file may hold, as the sheet's MAX_ROWS, and the most categories it may
+# name: reading stops at the next one. A dry run of this many questions takes about half a
+# second; 250,000 took ten (bench/worst_inputs.py). Each category is a row the import creates
+# and a line of the dry run's page.
+MAX_QUESTIONS = 10_000
+MAX_CATEGORIES = 1_000
+
+
+class TooManyInFile(Exception):
+    """A file holds more than MAX_QUESTIONS questions (`what` "questions") or names more than
+    MAX_CATEGORIES categories ("categories"); `line` is where the one too many starts."""
+
+    def __init__(self, what: str, line: int) -> None:
+        super().__init__(what, line)
+        self.what = what
+        self.line = line
+
+
 def trim(text: str) -> str:
     """Strip layout whitespace (PHP trim's set) from both ends."""
     return text.strip(WHITESPACE)
@@ -170,12 +188,20 @@ class ImportResult:
     errors: list[FormatError] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # A set beside the list, so that a file of many $CATEGORY lines is read in linear time.
+        self._category_set = set(self.categories)
+
     @property
     def ok(self) -> bool:
         return not self.errors
 
-    def add_category(self, path: str) -> None:
-        if path not in self.categories:
+    def add_category(self, path: str, line: int = 0) -> None:
+        """Note a category the file names (on `line`); TooManyInFile past MAX_CATEGORIES."""
+        if path not in self._category_set:
+            if len(self.categories) >= MAX_CATEGORIES:
+                raise TooManyInFile("categories", line)
+            self._category_set.add(path)
             self.categories.append(path)
 
 

@@ -121,7 +121,7 @@ def parse_sheet(data: bytes, filename: str) -> ImportResult:
             if question is not None:
                 result.questions.append(question)
                 if question.category:
-                    result.add_category(question.category)
+                    result.add_category(question.category, number)
         return result
     except FileRefused as refused:
         return ImportResult(errors=[FormatError(0, refused.message)])
