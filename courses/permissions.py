@@ -19,8 +19,9 @@ from learning.permissions import can_manage_unit, can_view_unit, is_admin, is_le
 def assignments_for_user_select(user):
     """SELECT of the assignments that apply to `user`.
 
-    Open periods follow the live tree (the user belongs to the assigned unit or one below it);
-    closed periods follow their frozen roster, so later transfers change nothing.
+    Open periods follow the live tree (the user is a member of the assigned unit or of one
+    below it: leading a unit puts nobody on its roster, as in roster_select); closed periods
+    follow their frozen roster, so later transfers change nothing.
     """
     return _assignments_select(user.id)
 
@@ -31,7 +32,7 @@ def _assignments_select(user_id):
     my_units = (
         select(OrgUnit.path)
         .join(Membership, Membership.unit_id == OrgUnit.id)
-        .where(Membership.user_id == user_id)
+        .where(Membership.user_id == user_id, Membership.role == "member")
         .subquery()
     )
     assigned_unit = aliased(OrgUnit)

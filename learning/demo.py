@@ -15,6 +15,7 @@ BRANCHES = {
     "第二团支部": ["第三学习小组", "第四学习小组"],
 }
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+OFFICERS = ["郑晓明", "冯晓红"]  # one member directly in each branch
 GIVEN = ["子涵", "欣怡", "浩然", "梓轩", "雨桐", "思远", "佳怡", "宇航", "诗涵", "俊杰"]
 
 
@@ -51,6 +52,10 @@ def load() -> list[tuple[str, str, str]]:
         leader = _user(f"zhishu{b}", f"{branch_name}书记", pw)
         orgs.set_membership(leader, branch, "leader")
         logins.append((f"branch leader {branch_name}", leader.username, DEMO_PASSWORD))
+        # A branch committee member (支部委员) belongs to the branch itself, not to a group: the
+        # branch's report shows them in its own row (直属成员), so the rows add up.
+        officer = _user(f"weiyuan{b}", OFFICERS[b - 1], pw)
+        orgs.set_membership(officer, branch, "member")
         for group_name in groups:
             group = _unit(group_name, "group", branch)
             for i in range(10):

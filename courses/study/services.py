@@ -155,21 +155,31 @@ def extend_assignment(assignment: Assignment, due_at: datetime, *, actor) -> Ass
     return assignment
 
 
-def roster_select(assignment_id: int, unit: OrgUnit):
-    """SELECT (assignment_id, user_id, unit_id) of everyone at or below `unit` now.
+def roster_select(assignment_id: int, unit: OrgUnit, users=None):
+    """SELECT (assignment_id, user_id, unit_id) of everyone on the roster at or below `unit` now.
 
-    The roster is every active account with a membership (member or leader) in the unit or a
-    unit below it, the same people the live rule in `assignments_for_user_select` shows the
-    assignment to; deactivated accounts are left out (they can no longer study). Someone with
-    several memberships in the subtree is counted once, in the lowest-numbered of those units.
+    The roster is every active account with a *member* membership in the unit or a unit below
+    it: leading a unit does not put a person on its roster (a leader who is also a member
+    somewhere is counted there). Someone with several member memberships in the subtree is
+    counted once, in the deepest of those units (of two at the same depth, the older unit),
+    so the leader of a study group finds every member of the group in its report. Deactivated
+    accounts are left out (they can no longer study). `users`, a SELECT of user ids, narrows
+    the roster to those people (a report of one sub-unit) without changing where they count.
     """
-    return (
-        select(literal(assignment_id), Membership.user_id, func.min(Membership.unit_id))
+    deepest = func.row_number().over(partition_by=Membership.user_id,
+                                      order_by=(OrgUnit.depth.desc(), OrgUnit.id))
+    ranked = (
+        select(Membership.user_id, Membership.unit_id, deepest.label("n"))
         .join(OrgUnit, OrgUnit.id == Membership.unit_id)
         .join(User, User.id == Membership.user_id)
-        .where(OrgUnit.path.like(unit.path + "%"), User.active.is_(True))
-        .group_by(Membership.user_id)
+        .where(OrgUnit.path.like(unit.path + "%"), Membership.role == "member",
+               User.active.is_(True))
     )
+    if users is not None:
+        ranked = ranked.where(Membership.user_id.in_(users))
+    ranked = ranked.subquery("ranked")
+    return select(literal(assignment_id), ranked.c.user_id, ranked.c.unit_id).where(
+        ranked.c.n == 1)
 
 
 def close_assignment(assignment: Assignment, *, actor=None, at: datetime | None = None) -> bool:

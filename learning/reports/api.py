@@ -68,6 +68,8 @@ class FiguresSchema(Schema):
         "description": "completed / roster, 0 to 1; null for an empty roster"})
     rank = fields.Integer(allow_none=True, metadata={
         "description": "among siblings by rate, equal rates share a rank (1, 1, 3)"})
+    direct = fields.Boolean(metadata={
+        "description": "the members counted in the unit itself (直属成员), not a child unit"})
 
 
 class ReportAssignmentSchema(Schema):
@@ -94,21 +96,23 @@ class PeriodSchema(Schema):
         "description": "assigned below the unit: its path from there; else null"})
 
 
-
 class UnitOverviewSchema(Schema):
     unit = fields.Nested(ReportUnitSchema)
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
     assignments = fields.List(fields.Nested(PeriodSchema), metadata={
         "description": "the unit's own periods due in the range (assigned to it or above it: "
-                       "everyone counted here studies them), by due time; totals and children "
-                       "add up these only"})
+                       "everyone counted here studies them), by due time; totals, children "
+                       "and direct add up these only"})
     sub_unit_assignments = fields.List(fields.Nested(PeriodSchema), metadata={
         "description": "periods due in the range that units below assigned to their own "
                        "people: a different study, never added to totals or children"})
     totals = fields.Nested(FiguresSchema, metadata={"description": "all of them added up"})
     children = fields.List(fields.Nested(FiguresSchema), metadata={
         "description": "one row per child unit, all the assignments added up"})
+    direct = fields.Nested(FiguresSchema, allow_none=True, metadata={
+        "description": "the members counted in the unit itself (直属成员), all the assignments "
+                       "added up; children and direct add up to totals"})
     target = fields.Float(metadata={"description": "the rate a unit should reach, 0 to 1"})
     generated_at = fields.DateTime()
 
@@ -119,6 +123,9 @@ class UnitReportSchema(Schema):
     totals = fields.Nested(FiguresSchema)
     children = fields.List(fields.Nested(FiguresSchema), metadata={
         "description": "one row per child unit, in tree order"})
+    direct = fields.Nested(FiguresSchema, allow_none=True, metadata={
+        "description": "the members counted in the unit itself (直属成员) when it has child "
+                       "units; children and direct add up to totals"})
     target = fields.Float(metadata={"description": "the rate a unit should reach, 0 to 1"})
     generated_at = fields.DateTime()
 
@@ -168,6 +175,11 @@ class MemberPageSchema(PageSchema):
 
 class ModuleLineSchema(Schema):
     module_id = fields.Integer()
+    rule = fields.String(metadata={"description": "the module's completion rule",
+                                   "enum": ["reading", "confirm", "quiz", "posts"]})
+    reason = fields.String(metadata={
+        "description": "how it was completed, or what its rule still asks, in the reader's "
+                       "language (e.g. 测验 100% — 本单元需直接确认)"})
     title = fields.String()
     opened = fields.Boolean()
     completed_at = fields.DateTime(allow_none=True)
@@ -191,11 +203,22 @@ class NotCompletedGroupSchema(Schema):
     members = fields.List(fields.Nested(MemberRowSchema))
 
 
+class NotPassedMemberSchema(MemberRowSchema):
+    quiz_score = fields.Float(allow_none=True, metadata={
+        "description": "the member's grade on this quiz by its grading method, %; null when "
+                       "they finished no attempt (or it awaits hand grading)"})
+    quiz_attempts = fields.Integer(metadata={"description": "finished attempts at this quiz"})
+
+
+class NotPassedGroupSchema(NotCompletedGroupSchema):
+    members = fields.List(fields.Nested(NotPassedMemberSchema))
+
+
 class QuizNotPassedSchema(Schema):
     quiz_id = fields.Integer()
     title = fields.String()
     pass_mark = fields.Float(metadata={"description": "%"})
-    groups = fields.List(fields.Nested(NotCompletedGroupSchema))
+    groups = fields.List(fields.Nested(NotPassedGroupSchema))
 
 
 class NotCompletedSchema(Schema):
@@ -319,7 +342,7 @@ def unit_overview(args, unit_id: int):
     return {"unit": _unit_body(unit), "date_from": first, "date_to": last,
             "assignments": [period(line) for line in found.own],
             "sub_unit_assignments": [period(line) for line in found.below],
-            "totals": report.unit, "children": report.children,
+            "totals": report.unit, "children": report.children, "direct": report.direct,
             "target": target_rate(), "generated_at": now()}
 
 
@@ -330,8 +353,8 @@ def assignment_report(assignment_id: int, unit_id: int):
     assignment, unit = assignment_at_unit_or_404(current_user, assignment_id, unit_id)
     report = figures.unit_report(assignment, unit)
     return {"assignment": _assignment_body(assignment), "unit": _unit_body(unit),
-            "totals": report.unit, "children": report.children, "target": target_rate(),
-            "generated_at": now()}
+            "totals": report.unit, "children": report.children, "direct": report.direct,
+            "target": target_rate(), "generated_at": now()}
 
 
 @blp.get("/reports/assignments/<int:assignment_id>/units/<int:unit_id>/members")
@@ -360,7 +383,8 @@ def report_member(assignment_id: int, unit_id: int, user_id: int):
     if row is None:
         abort(404)
     return {"assignment": _assignment_body(assignment), "member": row,
-            "modules": figures.member_modules(assignment, user_id)}
+            "modules": [{**vars(line), "reason": exports.module_reason(line)}
+                        for line in figures.member_modules(assignment, user_id)]}
 
 
 @blp.get("/reports/assignments/<int:assignment_id>/units/<int:unit_id>/not-completed")
@@ -384,7 +408,7 @@ def report_not_completed(assignment_id: int, unit_id: int):
 def export_xlsx(assignment_id: int, unit_id: int):
     """The report as an XLSX workbook: summary by unit, members and 未学名单."""
     assignment, unit = assignment_at_unit_or_404(current_user, assignment_id, unit_id)
-    return export_download(assignment, unit)
+    return export_download(assignment, unit, current_user._get_current_object())
 
 
 @blp.get("/reports/assignments/<int:assignment_id>/units/<int:unit_id>/export.csv")
@@ -395,7 +419,7 @@ def export_csv(args, assignment_id: int, unit_id: int):
     """One table of the report as CSV (UTF-8 with BOM, for Excel): summary, members or
     not_completed."""
     assignment, unit = assignment_at_unit_or_404(current_user, assignment_id, unit_id)
-    return export_download(assignment, unit, args["kind"])
+    return export_download(assignment, unit, current_user._get_current_object(), args["kind"])
 
 
 @blp.post("/reports/assignments/<int:assignment_id>/units/<int:unit_id>/reminders")

@@ -13,13 +13,15 @@ of 10,000 members is a GROUP BY over 10,000 rows, not 200,000.
 
 Decisions (issue 6):
 
-* **Roster.** The same people `courses.study.services.roster_select` freezes at close and
-  `assignments_for_user_select` shows the assignment to: every active account with a
-  membership (member or leader) at or below the assigned unit, counted once, in the
-  lowest-numbered unit of its memberships there. Counting only "member" memberships would make
-  a period's figures jump when it closes. A closed period uses its frozen roster
-  (AssignmentMember) and the unit stored with it, whatever happened since: later transfers and
-  deactivations change nothing (deactivated accounts are left out when the roster is frozen).
+* **Roster** (issue 17). The same people `courses.study.services.roster_select` freezes at
+  close and `assignments_for_user_select` shows the assignment to: every active account with
+  a *member* membership at or below the assigned unit, counted once, in the deepest unit of
+  those memberships. Leading a unit puts nobody on its roster; a leader who is also a member
+  somewhere is counted there. A closed period uses its frozen roster (AssignmentMember) and
+  the unit stored with it, whatever happened since: later transfers and deactivations change
+  nothing (accounts deactivated before the close are left out when the roster is frozen).
+* **Rows add up.** A unit's report has a row per child unit and, when people are counted in
+  the unit itself, a row of its direct members (直属成员), so the rows sum to the totals.
 * **Status** is exactly `my_study()`'s: completed = every module in scope done by the due time;
   late = all done but the last after the due time, or not all done once the due time passed
   (`at`) or the period closed; in progress = something opened or done; else not started. The
@@ -75,6 +77,7 @@ class UnitFigures:
     late: int = 0
     late_completed: int = 0  # of `late`: finished, but after the due time
     rank: int | None = None
+    direct: bool = False  # the members counted in the unit itself, not a child unit
 
     @property
     def rate(self) -> float | None:
@@ -89,10 +92,20 @@ class UnitFigures:
 
 @dataclass
 class UnitReport:
-    """The report at a unit: its own totals and one row per child unit, in tree order."""
+    """The report at a unit: its own totals, one row per child unit in tree order, and the
+    members counted in the unit itself (直属成员) when it has child units and such members.
+
+    The rows add up to the totals: children + direct = unit, figure by figure.
+    """
 
     unit: UnitFigures
     children: list[UnitFigures] = field(default_factory=list)
+    direct: UnitFigures | None = None  # not ranked: it is not a unit among its siblings
+
+    @property
+    def rows(self) -> list[UnitFigures]:
+        """The rows printed above the totals: the child units, then the direct members."""
+        return [*self.children, self.direct] if self.direct else list(self.children)
 
 
 @dataclass
@@ -111,6 +124,10 @@ class MemberRow:
     username: str = ""
     best_score: float | None = None  # best finished quiz attempt in scope, in %
     posts: int = 0  # visible posts in the threads of the modules in scope
+    # Only in a not-passed list, about that one quiz: the member's grade by its grading method
+    # (the figure compared with the pass mark; None when ungraded) and finished attempts.
+    quiz_score: float | None = None
+    quiz_attempts: int = 0
     # 补录: an offline lesson was entered for the member after the due time (courses.offline).
     entered_late: bool = False
 
@@ -146,6 +163,9 @@ class ModuleLine:
     best_score: float | None  # the module's quiz, best finished attempt, in %
     attempts: int
     posts: int
+    rule: str = "reading"  # the module's completion rule (Module.completion_rule)
+    min_posts: int = 0  # what the "posts" rule asks
+    pass_mark: float | None = None  # the module's quiz's (the lowest if several); None: no quiz
 
 
 @dataclass
@@ -219,16 +239,16 @@ def _roster(shape: _Shape, n: int = 0):
         return (select(AssignmentMember.user_id, AssignmentMember.unit_id)
                 .where(AssignmentMember.assignment_id == _param("assignment_id", n))
                 .subquery("roster"))
-    live = roster_select(0, _PathOf(_param("assigned_path", n, String)))
+    users = None
     if shape.below:
         # Only people with a membership at or below the report's unit can be counted there:
-        # looking up their memberships first spares grouping the whole assigned tree (the
-        # province's roster for one branch's report). Each is still counted in the lowest
+        # looking up their memberships first spares ranking the whole assigned tree (the
+        # province's roster for one branch's report). Each is still counted in the deepest
         # unit of all their memberships under the assigned unit, as at close.
         here, units = aliased(Membership), aliased(OrgUnit)
-        live = live.where(Membership.user_id.in_(
-            select(here.user_id).where(here.unit_id.in_(
-                select(units.id).where(units.path.like(_UNIT_PATH))))))
+        users = select(here.user_id).where(here.unit_id.in_(
+            select(units.id).where(units.path.like(_UNIT_PATH))))
+    live = roster_select(0, _PathOf(_param("assigned_path", n, String)), users)
     _, user_id, unit_id = live.subquery("live").c
     return select(user_id.label("user_id"), unit_id.label("unit_id")).subquery("roster")
 
@@ -387,15 +407,16 @@ def range_report(assignments: Assignment | list[Assignment], unit: OrgUnit,
             params |= _params(assignment, unit, totals[assignment.id], n)
         grouped = db.session.execute(
             _by_child_select(tuple(_shape(a, unit, at) for a in assignments)), params)
+    direct = UnitFigures(unit.id, unit.name, direct=True)
     for assignment_id, child_id, *figures in grouped:
         group = UnitFigures(child_id or unit.id, "", *(int(f or 0) for f in figures))
         total._add(group)
         periods[assignment_id]._add(group)
-        if child_id in rows:
-            rows[child_id]._add(group)
+        rows.get(child_id, direct)._add(group)
     _ranked(list(rows.values()))
-    return (UnitReport(total, list(rows.values())),
-            [Period(a.id, periods[a.id]) for a in assignments])
+    # A leaf unit's members are all direct: its totals say it; a row of its own adds nothing.
+    report = UnitReport(total, list(rows.values()), direct if rows and direct.roster else None)
+    return report, [Period(a.id, periods[a.id]) for a in assignments]
 
 
 def unit_report(assignments: Assignment | list[Assignment], unit: OrgUnit,
@@ -598,11 +619,24 @@ def not_passed(assignment: Assignment, unit: OrgUnit, at: datetime | None = None
     passed = (select(grades.c.user_id)
               .where(grades.c.quiz_id == quiz.id, grades.c.user_id == members.c.user_id,
                      grades.c.grade >= quiz.pass_mark - 1e-9).exists())
+    # The score beside a name is the member's own on that very quiz, not their best over the
+    # period's quizzes: it says why they are on this quiz's list.
+    score = (select(grades.c.grade)
+             .where(grades.c.quiz_id == quiz.id, grades.c.user_id == members.c.user_id)
+             .scalar_subquery())
+    tries = (select(func.count()).select_from(Attempt)
+             .where(Attempt.quiz_id == quiz.id, Attempt.user_id == members.c.user_id,
+                    Attempt.state == "finished")
+             .scalar_subquery())
     by_quiz: dict[int, list[MemberRow]] = defaultdict(list)
-    failing = (query.add_columns(quiz.id.label("quiz_id"))
+    failing = (query.add_columns(quiz.id.label("quiz_id"), score.label("quiz_score"),
+                                 tries.label("quiz_attempts"))
                .join(quiz, quiz.id.in_([q.id for q in quizzes])).where(~passed))
-    for *row, quiz_id in db.session.execute(_member_details(failing, shape, "quiz_id"), params):
-        by_quiz[quiz_id].append(MemberRow(*row))
+    for *row, quiz_id, quiz_score, attempts in db.session.execute(
+            _member_details(failing, shape, "quiz_id", "quiz_score", "quiz_attempts"), params):
+        by_quiz[quiz_id].append(MemberRow(
+            *row, quiz_score=None if quiz_score is None else round(float(quiz_score), 2),
+            quiz_attempts=attempts))
     leaders = _leaders({r.unit_id for rows in by_quiz.values() for r in rows})
     return [QuizNotPassed(q.id, q.title, q.pass_mark, _grouped(by_quiz[q.id], leaders))
             for q in quizzes if by_quiz[q.id]]
@@ -617,6 +651,8 @@ def member_modules(assignment: Assignment, user_id: int) -> list[ModuleLine]:
                 .join(Attempt, and_(Attempt.quiz_id == Quiz.id, Attempt.user_id == user_id,
                                     Attempt.state == "finished"))
                 .group_by(Quiz.module_id).subquery("attempts"))
+    marks = (select(Quiz.module_id, func.min(Quiz.pass_mark).label("pass_mark"))
+             .group_by(Quiz.module_id).subquery("marks"))
     posts = (select(Thread.module_id, func.count(Post.id).label("posts"))
              .join(Post, and_(Post.thread_id == Thread.id, Post.author_id == user_id,
                               Post.deleted_at.is_(None), Post.hidden_at.is_(None)))
@@ -626,13 +662,17 @@ def member_modules(assignment: Assignment, user_id: int) -> list[ModuleLine]:
     rows = db.session.execute(
         select(Module.id, Module.title, func.coalesce(opened, False), Progress.completed_at,
                Progress.completed_via, attempts.c.best,
-               func.coalesce(attempts.c.attempts, 0), func.coalesce(posts.c.posts, 0))
+               func.coalesce(attempts.c.attempts, 0), func.coalesce(posts.c.posts, 0),
+               Module.completion_rule, Module.min_posts, marks.c.pass_mark)
         .join(modules, modules.c.id == Module.id)
         .outerjoin(Progress, and_(Progress.module_id == Module.id, Progress.user_id == user_id))
         .outerjoin(attempts, attempts.c.module_id == Module.id)
         .outerjoin(posts, posts.c.module_id == Module.id)
+        .outerjoin(marks, marks.c.module_id == Module.id)
         .order_by(Module.position, Module.id),
         {"module_id_0": assignment.module_id, "course_id_0": assignment.course_id}).all()
     return [ModuleLine(module_id, title, bool(opened_), done_at, via,
-                       done_at is not None and done_at > assignment.due_at, best, tries, n)
-            for module_id, title, opened_, done_at, via, best, tries, n in rows]
+                       done_at is not None and done_at > assignment.due_at, best, tries, n,
+                       rule, min_posts or 0, mark)
+            for module_id, title, opened_, done_at, via, best, tries, n, rule, min_posts, mark
+            in rows]

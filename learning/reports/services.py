@@ -128,12 +128,20 @@ def period_label(assignment: Assignment) -> str:
             f"{format_datetime(assignment.due_at, 'yyyy-MM-dd HH:mm')}")
 
 
-def labels(assignment: Assignment, unit: OrgUnit) -> dict:
-    """The title block of an exported report."""
+def heading(assignment: Assignment, unit: OrgUnit, producer, at: datetime | None = None):
+    """What a report is about, as the print view, the XLSX summary and the CSV names say it:
+    course, module, period and dates, the unit's full path, generated at, 填报人 (1 query for
+    the path, one for the module if not loaded)."""
     from courses.study.services import now
+    from learning.orgs.services import unit_paths
+    from learning.reports.exports import ReportHeading
 
-    return {"title": assignment.title or assignment.course.title, "unit_label": unit.name,
-            "period_label": period_label(assignment), "generated_at": now()}
+    return ReportHeading(
+        course=assignment.course.title,
+        module=assignment.module.title if assignment.module_id is not None else None,
+        period=assignment.title or "", dates=period_label(assignment),
+        unit_path=unit_paths([unit])[unit.id].replace("/", " / "), generated_at=at or now(),
+        producer=producer.display_name)
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -141,26 +149,35 @@ CSV_MIME = "text/csv; charset=utf-8"
 _UNSAFE_FILENAME = str.maketrans({char: "_" for char in '\\/:*?"<>|'})
 
 
-def export_download(assignment: Assignment, unit: OrgUnit, kind: str | None = None):
+def export_download(assignment: Assignment, unit: OrgUnit, producer, kind: str | None = None):
     """The report as a download: the XLSX workbook (kind None) or one table as CSV (kind
-    summary | members | not_completed), named by unit, period and time, kept by no cache."""
-    from courses.study.services import now
+    summary | members | not_completed | not_passed), kept by no cache. The file is named by
+    the unit's full path, course, module, period, table and time, so a CSV file (one table,
+    nothing above it) still says what it is about."""
     from learning.reports import exports, figures
 
+    about = heading(assignment, unit, producer)
+    moment = about.generated_at
     if kind is None:
         data = exports.report_xlsx(
-            figures.unit_report(assignment, unit), figures.member_rows(assignment, unit),
-            figures.not_completed(assignment, unit), **labels(assignment, unit))
-        mimetype, extension = XLSX_MIME, "xlsx"
+            figures.unit_report(assignment, unit, moment),
+            figures.member_rows(assignment, unit, moment),
+            figures.not_completed(assignment, unit, moment),
+            figures.not_passed(assignment, unit, moment), heading=about)
+        mimetype, extension, table = XLSX_MIME, "xlsx", None
     else:
-        parts = {"summary": lambda: {"report": figures.unit_report(assignment, unit)},
-                 "members": lambda: {"members": figures.member_rows(assignment, unit)},
+        parts = {"summary": lambda: {"report": figures.unit_report(assignment, unit, moment)},
+                 "members": lambda: {"members": figures.member_rows(assignment, unit, moment)},
                  "not_completed": lambda: {
-                     "not_completed": figures.not_completed(assignment, unit)}}
+                     "not_completed": figures.not_completed(assignment, unit, moment)},
+                 "not_passed": lambda: {
+                     "not_passed": figures.not_passed(assignment, unit, moment)}}
         data = exports.csv_export(kind, **parts[kind]())
-        mimetype, extension = CSV_MIME, f"{kind}.csv"
-    stamp = to_user_timezone(now()).strftime("%Y%m%d-%H%M")
-    name = f"{unit.name}-{assignment.title or assignment.course.title}-{stamp}.{extension}"
+        mimetype, extension, table = CSV_MIME, "csv", str(exports.KIND_WORDS[kind])
+    stamp = to_user_timezone(moment).strftime("%Y%m%d-%H%M")
+    parts = [about.unit_path.replace(" / ", "-"), about.course, about.module, about.period,
+             table, stamp]
+    name = "-".join(part for part in parts if part) + f".{extension}"
     # send_file writes the UTF-8 name as filename*=UTF-8''... next to an ASCII fallback.
     response = send_file(BytesIO(data), mimetype=mimetype, as_attachment=True,
                          download_name=name.translate(_UNSAFE_FILENAME))

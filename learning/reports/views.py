@@ -181,7 +181,8 @@ def period(assignment_id: int, unit_id: int):
                                       offset=(page - 1) * MEMBERS_PER_PAGE)
     return render_template(
         "reports/period.html", assignment=assignment, unit=unit, trail=_trail(unit),
-        report=report, target=target_rate(), generated_at=now(), status=status, page=page,
+        report=report, target=target_rate(), status=status, page=page,
+        heading=services.heading(assignment, unit, current_user._get_current_object(), now()),
         members=_member_lines(members[:MEMBERS_PER_PAGE], assignment, unit, labels),
         quizzes=services.assignment_quizzes(assignment),
         more=len(members) > MEMBERS_PER_PAGE,
@@ -197,7 +198,7 @@ def member(assignment_id: int, unit_id: int, user_id: int):
     row = figures.member_row(assignment, unit, user_id) or abort(404)
     return render_template("reports/member.html", assignment=assignment, unit=unit,
                            trail=_trail(unit), row=row, status_labels=STATUS_LABELS,
-                           via_labels=exports.VIA_WORDS,
+                           reason=exports.module_reason,
                            modules=figures.member_modules(assignment, user_id))
 
 
@@ -210,6 +211,7 @@ def _not_completed_page(assignment, unit, form: ReminderForm, status: int = 200)
         groups=groups, missing=sum(len(g.members) for g in groups), form=form,
         quizzes=figures.not_passed(assignment, unit),
         paste=reminders.paste_text(assignment, unit, groups), log=log,
+        score_text=exports.quiz_score_text,
         recipients=reminders.recipients_of([r.id for r in log]), status_labels=STATUS_LABELS,
         can_remind=can_remind(current_user, unit) and assignment.closed_at is None,
     ), status
@@ -244,7 +246,7 @@ def remind(assignment_id: int, unit_id: int):
 def export_xlsx(assignment_id: int, unit_id: int):
     """The report as a workbook: summary by unit, members, 未学名单."""
     assignment, unit = services.assignment_at_unit_or_404(current_user, assignment_id, unit_id)
-    return services.export_download(assignment, unit)
+    return services.export_download(assignment, unit, current_user._get_current_object())
 
 
 @bp.get("/assignments/<int:assignment_id>/units/<int:unit_id>/export.csv")
@@ -254,7 +256,7 @@ def export_csv(assignment_id: int, unit_id: int):
     kind = request.args.get("kind", "summary")
     if kind not in exports.KINDS:
         abort(404)
-    return services.export_download(assignment, unit, kind)
+    return services.export_download(assignment, unit, current_user._get_current_object(), kind)
 
 
 @bp.get("/reminders")

@@ -95,8 +95,8 @@ def test_close_freezes_roster_and_transfers_change_nothing(
         frozen = dict(db.session.execute(select(AssignmentMember.user_id, AssignmentMember.unit_id)
                                          .where(AssignmentMember.assignment_id == assignment.id))
                       .all())
-        # Everyone with a membership at or below branch_a (members and its leader), active only.
-        assert frozen == {org.member.id: org.group_a.id, org.leader_in.id: org.branch_a.id}
+        # Every active member at or below branch_a; its leader only leads: not on the roster.
+        assert frozen == {org.member.id: org.group_a.id}
         assert gone.id not in frozen and other.id not in frozen
         assert db.session.get(Assignment, assignment.id).closed_at is not None
         assert db.session.scalar(select(AuditEntry).where(
@@ -113,7 +113,7 @@ def test_close_freezes_roster_and_transfers_change_nothing(
     post_form(client, f"/study/assignments/{assignment.id}/close")
     with app.app_context():
         count = db.session.query(AssignmentMember).count()
-    assert count == 2
+    assert count == 1
     # The transferred member still has the closed period in 「我的学习」 (past); the newcomer not.
     post_form(client, "/logout")
     login(client, "member")

@@ -16,6 +16,7 @@ from tests.e2e.browser import check_page, login, nav_to
 
 LEADERS = {"phone": ("zhishu1", "第一团支部", "第一学习小组"),
            "desktop": ("zhishu2", "第二团支部", "第三学习小组")}
+OFFICERS = {"第一团支部": "郑晓明", "第二团支部": "冯晓红"}  # members directly in the branch
 SUMMARY_HEADER = ["组织", "应学人数", "已完成", "学习中", "未开始", "逾期", "学习率", "排名"]
 MEMBERS_HEADER = ["姓名", "用户名", "组织", "状态", "已完成单元", "学习单元", "最近完成时间",
                   "完成方式", "测验最高分", "发帖"]
@@ -90,11 +91,12 @@ def test_leader_reports_drills_down_exports_and_reminds(page, tmp_path):
     expect(page.get_by_role("heading", level=1)).to_have_text(f"未学名单：{branch}")
     expect(page.get_by_role("heading", name=f"未完成 {missing} 人")).to_be_visible()
     check_page(page, "not-completed")
-    # The secretary is on the branch roster and has not studied either; a reminder goes to the
-    # others, not to its sender.
+    # The secretary only leads the branch: not on its roster, not on the list. The branch's
+    # committee member belongs to the branch itself and has not studied: listed under it.
     listed = page.locator("section[aria-labelledby=list-heading]")
-    expect(listed.get_by_role("link", name=f"{branch}书记", exact=True)).to_be_visible()
-    reminded = missing - 1
+    expect(listed.get_by_role("link", name=f"{branch}书记", exact=True)).to_have_count(0)
+    expect(listed.get_by_role("link", name=OFFICERS[branch], exact=True)).to_be_visible()
+    reminded = missing
     page.get_by_label("附言（可选）").fill(f"请本周内完成学习（{page.viewport_name}）")
     page.get_by_role("button", name="发送催学").click()
     expect(page.get_by_role("alert")).to_have_text(f"已向 {reminded} 人发送催学提醒。")
@@ -105,12 +107,13 @@ def test_leader_reports_drills_down_exports_and_reminds(page, tmp_path):
 
 def _check_workbook(path, branch: str, summary_rows: list, member_rows: list,
                     missing: int) -> None:
-    """The three sheets, their header rows, and the same figures as the page."""
+    """The four sheets, their header rows, and the same figures as the page."""
     book = load_workbook(path)
-    assert book.sheetnames == ["分单位汇总", "成员学习情况", "未学名单"]
+    assert book.sheetnames == ["分单位汇总", "成员学习情况", "未学名单", "测验未通过"]
 
     summary = [list(row) for row in book["分单位汇总"].iter_rows(values_only=True)]
-    assert summary[1][:2] == ["组织", branch]
+    assert ["组织", f"示范大学团委 / {branch}"] in [row[:2] for row in summary]
+    assert ["填报人", f"{branch}书记"] in [row[:2] for row in summary]
     header_at = summary.index(SUMMARY_HEADER)
     data = summary[header_at + 1:]
     assert [[str(row[0]), *map(str, row[1:6]), _pct(row[6]), str(row[7] or "—")]

@@ -9,6 +9,8 @@ The tree (assigned at the committee, a course of two modules):
     │   └── 第二小组 (组长乙 leads): 乙一 nothing, 乙二 done
     └── 第二团支部 (支书丙 leads): 丙一 nothing
 
+Leaders only lead: none is on a roster, so none is reminded (issue 17).
+
 Messages are read in English.
 """
 
@@ -67,8 +69,8 @@ def tree(app, make_unit, make_user, make_course, make_assignment):
         progress.complete_many([people["a1"].id, people["b2"].id], t.course.module_ids, "reading")
         progress.complete(people["a2"].id, t.course.module_ids[0], "reading")
         db.session.commit()
-    # Not completed in 第一团支部, the sender left out: 甲二 甲三 乙一 组长乙.
-    t.expected = {people["a2"].id, people["a3"].id, people["b1"].id, t.group_leader.id}
+    # Not completed in 第一团支部: 甲二 甲三 乙一 (the leaders are on no roster).
+    t.expected = {people["a2"].id, people["a3"].id, people["b1"].id}
     return t
 
 
@@ -137,9 +139,9 @@ def test_the_not_completed_members_get_one_notification_each_and_the_sender_none
         reminder = db.session.get(Reminder, reminder_id)
         assert (reminder.assignment_id, reminder.unit_id, reminder.sender_id) == \
             (tree.assignment.id, tree.branch_a.id, tree.sender.id)
-        assert reminder.recipient_count == 4 and reminder.text == "今晚前完成"
+        assert reminder.recipient_count == 3 and reminder.text == "今晚前完成"
         names = recipients_of([reminder_id, 999])
-        assert sorted(names[reminder_id]) == sorted(["甲二", "甲三", "乙一", "组长乙"])
+        assert sorted(names[reminder_id]) == sorted(["甲二", "甲三", "乙一"])
         assert names[999] == []
         audit = db.session.scalars(select(AuditEntry).where(
             AuditEntry.action == "report.remind")).one()
@@ -162,14 +164,14 @@ def test_a_unit_outside_the_assignment_or_a_long_message_is_refused(app, tree,
     assert error.field == "message" and "500" in str(error)
     assert _reminder_notifications(app) == []
     _send(app, tree.assignment, tree.branch_a, tree.sender, "催" * 500)
-    assert len(_reminder_notifications(app)) == 4
+    assert len(_reminder_notifications(app)) == 3
 
 
 def test_the_same_sender_waits_for_the_cooldown_others_do_not(app, tree):
     first = _send(app, tree.assignment, tree.branch_a, tree.sender)
     error = _refused(app, tree.assignment, tree.branch_a, tree.sender)
     assert error.status == 429
-    assert len(_reminder_notifications(app)) == 4  # nobody was reminded twice
+    assert len(_reminder_notifications(app)) == 3  # nobody was reminded twice
     # Another leader, or the same leader for another unit, is not held back.
     _send(app, tree.assignment, tree.branch_a, tree.secretary)
     _send(app, tree.assignment, tree.group_a1, tree.sender)
@@ -192,7 +194,7 @@ def test_the_cooldown_is_configurable(app, tree, monkeypatch):
     monkeypatch.setitem(app.config, "REMINDER_COOLDOWN_MINUTES", 0)
     _send(app, tree.assignment, tree.branch_a, tree.sender)
     _send(app, tree.assignment, tree.branch_a, tree.sender)
-    assert len(_reminder_notifications(app)) == 8
+    assert len(_reminder_notifications(app)) == 6
 
 
 def test_a_closed_period_is_refused(app, tree, make_assignment):
@@ -208,7 +210,7 @@ def test_nobody_left_to_remind_is_refused_and_the_sender_never_counts(app, tree)
     with app.app_context():
         progress.complete_many([tree.people["c1"].id], tree.course.module_ids, "reading")
         db.session.commit()
-    # 第二团支部: 丙一 has finished; only its leader, the sender, has not.
+    # 第二团支部: 丙一 has finished; its leader, the sender, is on no roster.
     error = _refused(app, tree.assignment, tree.branch_b, tree.sibling)
     assert error.status == 409 and "第二团支部" in str(error)
     with app.app_context():
@@ -243,13 +245,13 @@ def test_paste_text_names_units_leaders_members_and_the_due_time(app, tree):
     lines = text.splitlines()
     assert "制度自信" in lines[0] and "第1期" in lines[0] and "第一团支部" in lines[0]
     assert _local(tree.assignment.due_at, app) in lines[1]
-    assert "5 people" in lines[2]  # 支书甲 has not finished either: the list is the list
+    assert "3 people" in lines[2]  # the leaders only lead: not on the list
     # One line per unit in tree order; names in the database's collation order.
-    heads = [line.rsplit(": ", 1)[0] for line in lines[3:6]]
-    assert heads == ["第一团支部 (leaders: 支书甲)", "第一小组", "第二小组 (leaders: 组长乙)"]
-    assert [set(line.rsplit(": ", 1)[1].split(", ")) for line in lines[3:6]] == \
-        [{"支书甲"}, {"甲二", "甲三"}, {"乙一", "组长乙"}]
-    assert lines[6] == "Please finish your study as soon as possible. Thank you!"
+    heads = [line.rsplit(": ", 1)[0] for line in lines[3:5]]
+    assert heads == ["第一小组", "第二小组 (leaders: 组长乙)"]
+    assert [set(line.rsplit(": ", 1)[1].split(", ")) for line in lines[3:5]] == \
+        [{"甲二", "甲三"}, {"乙一"}]
+    assert lines[5] == "Please finish your study as soon as possible. Thank you!"
 
 
 def test_paste_text_when_everyone_finished(app, tree):

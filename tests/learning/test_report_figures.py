@@ -50,14 +50,16 @@ class World:
     # --- the independent computation ---
 
     def roster(self, root: OrgUnit) -> dict[int, int]:
-        """user_id -> the unit counted in: active, any membership below the assigned unit,
-        the lowest unit id of those (the documented rule)."""
+        """user_id -> the unit counted in: active, a *member* membership at or below the
+        assigned unit (leading counts for nothing), the deepest of those, of two equally deep
+        the lower id (the documented rule)."""
         result = {}
         for person in self.people.values():
-            inside = [u for u in person.memberships
-                      if self.units[u].path.startswith(root.path)]
+            inside = [u for u, role in person.memberships.items()
+                      if role == "member" and self.units[u].path.startswith(root.path)]
             if person.active and inside:
-                result[person.user_id] = min(inside)
+                result[person.user_id] = min(
+                    inside, key=lambda u: (-self.units[u].path.count("/"), u))
         return result
 
     def status(self, person: Person, past: bool) -> tuple[str, int, object, object]:
@@ -92,14 +94,18 @@ class World:
 
         children = [u for u in self.units.values() if u.parent_id == unit.id]
         rows = {c.id: row_of(c.path) for c in children}
-        for row in rows.values():
+        # The members counted in the unit itself: all but the children's (a path of its own).
+        direct = {key: row_of(unit.path)[key] - sum(r[key] for r in rows.values())
+                  for key in row_of(unit.path)}
+        direct = direct if children and direct["roster"] else None
+        for row in [*rows.values(), *([direct] if direct else [])]:
             row["rate"] = row["completed"] / row["roster"] if row["roster"] else None
         for row in rows.values():  # competition ranking: 1 + siblings strictly better
             row["rank"] = None if row["rate"] is None else 1 + sum(
                 1 for other in rows.values()
                 if other["rate"] is not None
                 and other["completed"] * row["roster"] > row["completed"] * other["roster"])
-        return row_of(unit.path), rows
+        return row_of(unit.path), rows, direct
 
     def expected_members(self, roster, unit, past):
         result = {}
@@ -128,7 +134,7 @@ class World:
 
 # group name -> (members, members completing on time); one of G31's on-time members is
 # deactivated and one of G21's moves to G22, which makes ties at both levels (see the guard).
-GROUPS = {("第1团支部", "第1学习小组"): (10, 5), ("第1团支部", "第2学习小组"): (11, 5),
+GROUPS = {("第1团支部", "第1学习小组"): (11, 5), ("第1团支部", "第2学习小组"): (10, 5),
           ("第2团支部", "第1学习小组"): (10, 6), ("第2团支部", "第2学习小组"): (10, 4),
           ("第3团支部", "第1学习小组"): (11, 3), ("第3团支部", "第2学习小组"): (12, 8)}
 OTHER_KINDS = ("late", "late_offline", "partial", "opened", "seconds", "none", "unpublished")
@@ -172,14 +178,22 @@ def world(app, make_unit, make_user, make_course, make_assignment):
     b1, b2, b3 = w.branches
     g11 = groups["第1团支部", "第1学习小组"]
     g12 = groups["第1团支部", "第2学习小组"]
-    # Leaders are on the roster too (as the frozen roster has them); B1's secretary is also a
-    # member of G12 and is counted once, in B1 (the lower unit id).
+    g21 = groups["第2团支部", "第1学习小组"]
+    g31, g32 = groups["第3团支部", "第1学习小组"], groups["第3团支部", "第2学习小组"]
+    # Who counts where (issue 17): leading puts nobody on a roster; B1's secretary is also a
+    # member of G12 and is counted there. Members directly in a branch or the committee count
+    # in that unit itself (the 直属成员 rows); a member of B2 and of G21 counts in G21, the
+    # deeper unit, though B2's id is lower; a member of two groups in the lower-numbered one.
     for name, memberships, kind in (
             ("书记", {w.committee.id: "leader"}, "ontime"),
             ("支书一", {b1.id: "leader", g12.id: "member"}, "none"),
             ("支书二", {b2.id: "leader"}, "partial"),
             ("支书三", {b3.id: "leader"}, "none"),
             ("组长一", {g11.id: "leader"}, "none"),
+            ("委员", {b1.id: "member"}, "ontime"),
+            ("干事", {w.committee.id: "member"}, "partial"),
+            ("双重", {b2.id: "member", g21.id: "member"}, "ontime"),
+            ("同深", {g32.id: "member", g31.id: "member"}, "ontime"),
             ("外人", {outside.id: "member"}, "ontime")):
         user = make_user(name=name, units=[(w.units[u], r) for u, r in memberships.items()])
         plan.append((w.add_person(user, memberships), kind))
@@ -259,17 +273,22 @@ def _as_dicts(report):
                 "late": row.late, "late_completed": row.late_completed}
 
     children = {r.unit_id: {**one(r), "rate": r.rate, "rank": r.rank} for r in report.children}
-    return one(report.unit), children
+    direct = report.direct and {**one(report.direct), "rate": report.direct.rate}
+    return one(report.unit), children, direct
 
 
 def _check(w, roster, unit, past, at=None):
     """Compare all three functions with the independent figures at `unit`."""
     assignment, unit_obj = _loaded(unit.id, w.assignment.id)
     report = unit_report(assignment, unit_obj, at=at)
-    want_total, want_children = w.expected_report(roster, unit, past)
-    got_total, got_children = _as_dicts(report)
+    want_total, want_children, want_direct = w.expected_report(roster, unit, past)
+    got_total, got_children, got_direct = _as_dicts(report)
     assert got_total == want_total
     assert got_children == want_children
+    assert got_direct == want_direct
+    shown = [*got_children.values(), *([got_direct] if got_direct else [])]
+    for key in got_total if shown else ():  # the rows add up to the totals
+        assert got_total[key] == sum(row[key] for row in shown)
     assert [r.unit_id for r in report.children] == sorted(
         want_children, key=lambda i: (w.units[i].position, w.units[i].name, i))
     assert report.unit.roster == sum(1 for u in roster.values()
@@ -290,6 +309,16 @@ def _check(w, roster, unit, past, at=None):
     return report
 
 
+def report_counts_where(w, roster) -> dict[str, str]:
+    """name -> the unit the report counts them in, for the people with a special place."""
+    rows = member_rows(*_loaded(w.committee.id, w.assignment.id))
+    special = {"支书一", "委员", "干事", "双重", "同深"}
+    got = {r.name: r.unit_name for r in rows if r.name in special}
+    assert got == {w.people[u].name: w.units[unit].name for u, unit in roster.items()
+                   if w.people[u].name in special}  # as computed here
+    return got
+
+
 def _agrees_with_my_study(rows, assignment_id, at=None):
     """A cross-check, not the expectation: each member's status is the one 「我的学习」 shows."""
     from courses.study.services import my_study
@@ -303,7 +332,14 @@ def _agrees_with_my_study(rows, assignment_id, at=None):
 def test_open_report_matches_an_independent_computation(app, world):
     w = world
     roster = w.roster(w.committee)
-    assert len(roster) == 64 - 1 + 5  # members, less the deactivated, plus five leaders
+    # members, less the deactivated, plus 支书一 (a member of G12), 委员, 干事, 双重 and 同深;
+    # no leader who only leads
+    assert len(roster) == 64 - 1 + 5
+    with app.app_context():
+        where = report_counts_where(w, roster)
+    assert where == {"支书一": "第2学习小组", "委员": "第1团支部",
+                                              "干事": "测试团委", "双重": "第1学习小组",
+                                              "同深": "第1学习小组"}
     with app.app_context():
         report = _check(w, roster, w.committee, past=False)
         for unit in [*w.branches, *w.groups.values()]:
@@ -320,6 +356,8 @@ def test_open_report_matches_an_independent_computation(app, world):
         b1 = unit_report(*_loaded(w.branches[0].id, w.assignment.id))
     assert [r.rank for r in b1.children] == [1, 1]
     assert b1.children[0].rate == b1.children[1].rate == 5 / 11
+    assert b1.direct.roster == 1 and b1.direct.rank is None  # 委员
+    assert report.direct.roster == 1  # 干事, directly in the committee
 
 
 def test_at_after_the_due_time_turns_not_completed_into_late(app, world):
@@ -395,7 +433,8 @@ def test_each_figure_takes_a_constant_number_of_queries(app, world, query_counte
         close_assignment(db.session.get(Assignment, w.assignment.id))
         db.session.commit()
         closed = measure()
-    assert live == closed == {"unit_report": {3}, "member_rows": {2}, "not_completed": {3}}, \
+    # member_rows: the module count, the rows, and the 补录 marks of the rows listed
+    assert live == closed == {"unit_report": {3}, "member_rows": {3}, "not_completed": {3}}, \
         (live, closed)
 
 
@@ -502,10 +541,9 @@ def test_a_module_period_and_a_date_range_add_up(app, world, make_assignment):
         branch = w.branches[0]
         roster = w.roster(branch)
         past = True  # due two days ago: whoever has not done it is late
-        want_total, want_children = w.expected_report(roster, branch, past)
+        want_total, want_children, want_direct = w.expected_report(roster, branch, past)
         report = unit_report(*_loaded(branch.id, module_period.id))
-        got_total, got_children = _as_dicts(report)
-        assert (got_total, got_children) == (want_total, want_children)
+        assert _as_dicts(report) == (want_total, want_children, want_direct)
         w.module_ids, w.due = whole_ids, whole_due
 
         # The committee's range: both periods add up, each member once per period.

@@ -3,17 +3,21 @@
 The tree (a course of two "confirm" modules assigned at the committee; 第0期 was due three
 days ago, 第1期 is due in a week):
 
-    团委 (书记 leads)
-    ├── 第一团支部 (支书甲 leads)
+    团委 (书记 leads): 干事 a member of the committee itself, nothing done
+    ├── 第一团支部 (支书甲 leads): 委员甲 a member of the branch itself, done
     │   ├── 第一小组 (组长一 leads; done both on time): 甲一 done, 甲二 done but the second
-    │   │   module after the due time, 甲三 the first module only
+    │   │   module after the due time, 甲三 the first module only; 组长二 (who leads 第二小组)
+    │   │   is a member here, nothing done
     │   └── 第二小组 (组长二 leads): 乙一 nothing, 乙二 done
     └── 第二团支部 (支书乙 leads)
-        ├── 第三小组 (组长三 leads): 丙一 done before 第0期 was due, 丙二 the first module
+        ├── 第三小组 (组长三 leads): 丙一 done before 第0期 was due, 丙二 the first module;
+        │   支书乙 is a member here, done
         └── 第四小组 (组长四 leads): 丁一 done, 丁二 done but deactivated
 
-Leaders are on the roster too (every active membership at or below the assigned unit counts),
-so 第1期 at the committee counts 15 people. Pages are read in English.
+Who counts where (issue 17): members only, each in the deepest unit of their memberships;
+leading puts nobody on a roster. So 第1期 at the committee counts 12 people: 7 in 第一团支部
+(组长二 in 第一小组, 委员甲 directly in the branch), 4 in 第二团支部 (支书乙 in 第三小组), and
+干事 directly in the committee. Pages are read in English.
 """
 
 import csv
@@ -36,7 +40,7 @@ from learning.accounts.models import User
 from learning.audit.models import AuditEntry
 from learning.extensions import db
 from learning.notifications.models import Notification
-from learning.orgs.models import OrgUnit
+from learning.orgs.models import Membership, OrgUnit
 from learning.reports import figures
 from learning.reports.models import Reminder
 from tests.conftest import login, post_form
@@ -78,8 +82,16 @@ def tree(app, make_unit, make_user, make_course, make_assignment):
             ("c1", "丙一", t.group_b1, "member", True),
             ("c2", "丙二", t.group_b1, "member", True),
             ("d1", "丁一", t.group_b2, "member", True),
-            ("d2", "丁二", t.group_b2, "member", False)]:
+            ("d2", "丁二", t.group_b2, "member", False),
+            ("wy_a", "委员甲", t.branch_a, "member", True),
+            ("gs", "干事", t.committee, "member", True)]:
         t.people[username] = make_user(username, name=name, units=[(unit, role)], active=active)
+    # Leaders who are also members somewhere else (a second membership each).
+    with app.app_context():
+        db.session.add_all([
+            Membership(user_id=t.people["gl_a2"].id, unit_id=t.group_a1.id, role="member"),
+            Membership(user_id=t.people["lead_b"].id, unit_id=t.group_b1.id, role="member")])
+        db.session.commit()
     t.course = make_course("制度自信", modules=2, rule="confirm")
     t.m1, t.m2 = t.course.module_ids
     t.past = make_assignment(t.course, t.committee, title="第0期", starts_in_days=-20,
@@ -91,7 +103,8 @@ def tree(app, make_unit, make_user, make_course, make_assignment):
     with app.app_context():
         progress.complete_many([p["a1"], p["b2"]], [t.m1, t.m2], "reading")
         progress.complete_many([p["gl_a1"]], [t.m1, t.m2], "offline")
-        progress.complete_many([p["d1"], p["d2"]], [t.m1, t.m2], "confirm")
+        progress.complete_many([p["d1"], p["d2"], p["wy_a"], p["lead_b"]], [t.m1, t.m2],
+                               "confirm")
         progress.complete_many([p["c1"]], [t.m1, t.m2], "reading", at=before_past_due)
         progress.complete(p["a2"], t.m1, "reading")
         progress.complete(p["a2"], t.m2, "offline", at=late)  # after 第1期's due time
@@ -178,15 +191,18 @@ def test_period_page_shows_each_branch_as_computed_with_chart_totals_and_time(
     assert response.status_code == 200
     page = response.get_data(as_text=True)
 
-    # Worked out by hand from the tree (leaders count, 丁二 is deactivated, 甲二 is late).
-    expected = {"第一团支部": ["8", "3", "1", "3", "1", "37.5%", "1"],
-                "第二团支部": ["6", "2", "1", "3", "0", "33.3%", "2"]}
+    # Worked out by hand from the tree (members only, each in their deepest unit; 丁二 is
+    # deactivated, 甲二 is late); 干事 is the committee's direct member: the rows add up.
+    expected = {"第一团支部": ["7", "3", "1", "2", "1", "42.9%", "2"],
+                "第二团支部": ["4", "3", "1", "0", "0", "75.0%", "1"]}
     report = computed(app, t.assignment, t.committee)
     assert [figure_cells(c) for c in report.children] == [[n, *v] for n, v in expected.items()]
     for name, cells in expected.items():
         assert row_of(page, name, 8) == [name, *cells]
-    assert row_of(page, "Total", 8) == ["Total", "15", "5", "2", "7", "1", "33.3%", ""]
-    assert ("5 of 15 completed on time (33.3%); 1 late, 2 in progress, 7 not started"
+    assert row_of(page, "Members directly in this unit", 8) == [
+        "Members directly in this unit", "1", "0", "0", "1", "0", "0.0%", "—"]
+    assert row_of(page, "Total", 8) == ["Total", "12", "6", "2", "3", "1", "50.0%", ""]
+    assert ("6 of 12 completed on time (50.0%); 1 late, 2 in progress, 3 not started"
             in unescape(page))
     with app.test_request_context("/"), force_locale("en"):
         stamp = format_datetime(generated, "short")
@@ -196,14 +212,17 @@ def test_period_page_shows_each_branch_as_computed_with_chart_totals_and_time(
     svg = re.search(r'<div class="chart chart-bars" aria-hidden="true">.*?<details', page,
                     re.S).group(0)
     labels = re.findall(r'class="chart-bars-label">([^<]+)</span>', svg)
-    assert labels == ["第一团支部", "第二团支部"]
-    assert ">#1<" in svg and ">#2<" in svg and ">37%<" in svg and ">33%<" in svg
+    assert labels == ["第二团支部", "第一团支部"]
+    assert ">#1<" in svg and ">#2<" in svg and ">75%<" in svg and ">42%<" in svg
     assert f'href="{period_url(t.assignment, t.branch_a)}"' in svg
     assert "Target 80%" in svg
 
-    # The member list: everyone on the roster, nobody deactivated.
+    # The member list: everyone on the roster, nobody deactivated, no leader who is only one.
     names = {r[0] for r in rows(page) if len(r) == 7} - {"Name"}
-    assert len(names) == 15 and "丁二" not in names and {"书记", "甲二", "丙二"} <= names
+    assert len(names) == 12 and "丁二" not in names and {"干事", "甲二", "丙二"} <= names
+    assert not names & {"书记", "支书甲", "组长一", "组长三", "组长四"}
+    assert row_of(page, "支书乙", 7)[1] == "第三小组"  # the deepest unit, not the branch
+    assert row_of(page, "组长二", 7)[1] == "第一小组"  # where he is a member, not where he leads
 
 
 def test_drill_down_to_a_branch_and_a_member_with_each_module(app, client, tree):
@@ -213,9 +232,11 @@ def test_drill_down_to_a_branch_and_a_member_with_each_module(app, client, tree)
     branch = period_url(t.assignment, t.branch_a)
     assert f'href="{branch}"' in page
     page = client.get(branch).get_data(as_text=True)
-    assert row_of(page, "第一小组", 8) == ["第一小组", "4", "2", "1", "0", "1", "50.0%", "1"]
-    assert row_of(page, "第二小组", 8) == ["第二小组", "3", "1", "0", "2", "0", "33.3%", "2"]
-    assert row_of(page, "Total", 8)[1:6] == ["8", "3", "1", "3", "1"]
+    assert row_of(page, "第一小组", 8) == ["第一小组", "4", "1", "1", "1", "1", "25.0%", "2"]
+    assert row_of(page, "第二小组", 8) == ["第二小组", "2", "1", "0", "1", "0", "50.0%", "1"]
+    assert row_of(page, "Members directly in this unit", 8)[1:8] == [
+        "1", "1", "0", "0", "0", "100.0%", "—"]
+    assert row_of(page, "Total", 8)[1:6] == ["7", "3", "1", "2", "1"]
     assert "丙一" not in page  # another branch's member
 
     member = period_url(t.assignment, t.branch_a, f"/members/{t.people['a2'].id}")
@@ -228,7 +249,8 @@ def test_drill_down_to_a_branch_and_a_member_with_each_module(app, client, tree)
     assert second[2] == "Offline lesson" and second[1].endswith("Late")
     page = client.get(period_url(t.assignment, t.branch_a, f"/members/{t.people['a3'].id}")
                       ).get_data(as_text=True)
-    assert row_of(page, "第2单元", 6)[1:3] == ["Not started", "—"]
+    assert row_of(page, "第2单元", 6)[1:3] == ["Not started",
+                                               "This module needs a direct confirmation"]
 
 
 def test_the_status_filter_lists_only_that_status(app, client, tree):
@@ -247,15 +269,16 @@ def test_unit_page_lists_the_periods_in_the_date_range(app, client, tree):
     response = client.get(f"/reports/units/{t.committee.id}{wide}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert row_of(page, "第0期", 6)[3:] == ["15", "1", "6.7%"]  # only 丙一 was in time
-    assert row_of(page, "第1期", 6)[3:] == ["15", "5", "33.3%"]
+    assert row_of(page, "第0期", 6)[3:] == ["12", "1", "8.3%"]  # only 丙一 was in time
+    assert row_of(page, "第1期", 6)[3:] == ["12", "6", "50.0%"]
     assert f'href="{period_url(t.past, t.committee)}"' in page
     assert 'class="chart chart-trend"' in page  # the trend of two periods
     # Child units summed over both periods: every member counts once per period.
     report = computed(app, [t.past, t.assignment], t.committee)
     assert row_of(page, "第一团支部", 8) == figure_cells(report.children[0])
-    assert row_of(page, "第一团支部", 8)[1:3] == ["16", "3"]
-    assert row_of(page, "第二团支部", 8)[1:3] == ["12", "3"]
+    assert row_of(page, "第一团支部", 8)[1:3] == ["14", "3"]
+    assert row_of(page, "第二团支部", 8)[1:3] == ["8", "4"]
+    assert row_of(page, "Members directly in this unit", 8)[1:3] == ["2", "0"]
 
     narrow = f"?from={today}&to={today + timedelta(days=30)}"
     page = client.get(f"/reports/units/{t.committee.id}{narrow}").get_data(as_text=True)
@@ -297,25 +320,23 @@ def test_not_completed_lists_exactly_who_has_not_finished_with_their_leaders(app
     response = client.get(period_url(t.assignment, t.committee, "/not-completed"))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    # 甲二 finished late: not chased again. 丁二 is deactivated.
+    # 甲二 finished late: not chased again. 丁二 is deactivated. Leaders are not on the list
+    # of the unit they lead; 组长二 is on 第一小组's, where he is a member (组长一 chases him).
     groups = not_completed_groups(page)
     assert {unit: (leaders, sorted(names)) for unit, (leaders, names) in groups.items()} == {
-        "团委": ("Leaders: 书记", ["书记"]),
-        "第一团支部": ("Leaders: 支书甲", ["支书甲"]),
-        "第一小组": ("Leaders: 组长一", ["甲三"]),
-        "第二小组": ("Leaders: 组长二", sorted(["乙一", "组长二"])),
-        "第二团支部": ("Leaders: 支书乙", ["支书乙"]),
-        "第三小组": ("Leaders: 组长三", sorted(["丙二", "组长三"])),
-        "第四小组": ("Leaders: 组长四", ["组长四"]),
+        "团委": ("Leaders: 书记", ["干事"]),
+        "第一小组": ("Leaders: 组长一", sorted(["甲三", "组长二"])),
+        "第二小组": ("Leaders: 组长二", ["乙一"]),
+        "第三小组": ("Leaders: 组长三", ["丙二"]),
     }
-    assert "9 members have not completed" in page
+    assert "5 members have not completed" in page
     paste = unescape(re.search(r'<textarea[^>]*id="paste-text"[^>]*>(.*?)</textarea>', page,
                                re.S).group(1))
-    assert "Not finished as of" in paste and "9 people" in paste
-    assert "第一小组 (leaders: 组长一): 甲三" in paste
-    head = "第三小组 (leaders: 组长三): "
+    assert "Not finished as of" in paste and "5 people" in paste
+    assert "第三小组 (leaders: 组长三): 丙二" in paste
+    head = "第一小组 (leaders: 组长一): "
     line = next(x for x in paste.splitlines() if x.startswith(head))
-    assert sorted(line[len(head):].split(", ")) == sorted(["丙二", "组长三"])
+    assert sorted(line[len(head):].split(", ")) == sorted(["甲三", "组长二"])
     assert "甲二" not in paste and "丁二" not in paste and "甲一" not in paste
 
 
@@ -389,17 +410,21 @@ def test_xlsx_has_the_three_sheets_with_the_figures(app, client, tree):
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert "attachment" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["Summary by unit", "Member progress", "Not completed"]
+    assert book.sheetnames == ["Summary by unit", "Member progress", "Not completed",
+                               "Not passed the quiz"]
     summary = [list(r) for r in book["Summary by unit"].iter_rows(values_only=True)]
-    assert ["第一团支部", 8, 3, 1, 3, 1, 0.375, 1] in summary
-    assert ["第二团支部", 6, 2, 1, 3, 0, pytest.approx(2 / 6), 2] in summary
-    assert ["Total: 团委", 15, 5, 2, 7, 1, pytest.approx(1 / 3), None] in summary
+    table = summary[summary.index(["Unit", "Roster", "Completed", "In progress", "Not started",
+                                   "Late", "Completion rate", "Rank"]) + 1:]
+    assert table == [["第一团支部", 7, 3, 1, 2, 1, pytest.approx(3 / 7), 2],
+                     ["第二团支部", 4, 3, 1, 0, 0, 0.75, 1],
+                     ["Members directly in this unit", 1, 0, 0, 1, 0, 0, None],
+                     ["Total: 团委", 12, 6, 2, 3, 1, 0.5, None]]
     members = list(book["Member progress"].iter_rows(min_row=2, values_only=True))
-    assert len(members) == 15 and "丁二" not in {m[0] for m in members}
+    assert len(members) == 12 and "丁二" not in {m[0] for m in members}
     by_name = {m[0]: m for m in members}
     assert by_name["甲二"][3:6] == ("Late", 2, 2)
     missing = list(book["Not completed"].iter_rows(min_row=2, values_only=True))
-    assert len(missing) == 9
+    assert len(missing) == 5
     assert ("第一小组", "组长一", "甲三") in {m[:3] for m in missing}
 
 
@@ -411,9 +436,13 @@ def test_csv_is_utf8_with_bom_and_has_the_figures(app, client, tree):
     assert response.data.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert table[0][0] == "Unit"
-    assert table[1][:6] == ["第一团支部", "8", "3", "1", "3", "1"]
+    assert [row[:6] for row in table[1:]] == [["第一团支部", "7", "3", "1", "2", "1"],
+                                              ["第二团支部", "4", "3", "1", "0", "0"],
+                                              ["Members directly in this unit", "1", "0", "0",
+                                               "1", "0"],
+                                              ["Total: 团委", "12", "6", "2", "3", "1"]]
     response = client.get(period_url(t.assignment, t.committee, "/export.csv?kind=not_completed"))
-    assert len(list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))) == 1 + 9
+    assert len(list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))) == 1 + 5
 
 
 def test_a_formula_as_a_name_is_neutralised_in_csv_and_xlsx(app, client, tree, make_user):
@@ -441,8 +470,8 @@ def test_the_report_shows_a_completion_made_over_http_at_once(app, client, tree)
     t = tree
     as_user(client, "lead_a")
     before = client.get(period_url(t.assignment, t.branch_a)).get_data(as_text=True)
-    assert row_of(before, "第一小组", 8) == ["第一小组", "4", "2", "1", "0", "1", "50.0%", "1"]
-    assert row_of(before, "Total", 8)[1:3] == ["8", "3"]
+    assert row_of(before, "第一小组", 8) == ["第一小组", "4", "1", "1", "1", "1", "25.0%", "2"]
+    assert row_of(before, "Total", 8)[1:3] == ["7", "3"]
 
     member = app.test_client()  # 甲三, who has done the first module, confirms the second
     assert login(member, "a3").status_code == 302
@@ -453,8 +482,8 @@ def test_the_report_shows_a_completion_made_over_http_at_once(app, client, tree)
         assert progress.get(t.people["a3"].id, t.m2).completed_via == "confirm"
 
     after = client.get(period_url(t.assignment, t.branch_a)).get_data(as_text=True)
-    assert row_of(after, "第一小组", 8) == ["第一小组", "4", "3", "0", "0", "1", "75.0%", "1"]
-    assert row_of(after, "Total", 8)[1:3] == ["8", "4"]
+    assert row_of(after, "第一小组", 8) == ["第一小组", "4", "2", "0", "1", "1", "50.0%", "1"]
+    assert row_of(after, "Total", 8)[1:3] == ["7", "4"]
     assert row_of(after, "甲三", 7)[2:4] == ["Completed", "2/2"]
     missing = client.get(period_url(t.assignment, t.branch_a, "/not-completed")
                          ).get_data(as_text=True)
@@ -516,7 +545,8 @@ def test_the_course_rollup_equals_a_recount_after_every_kind_of_write(app, clien
     assert stored == expected
     assert expected[p["c2"], t.course.id][0] == 1 and (p["b1"], t.course.id) not in expected
 
-    # And the report follows: 乙一 did only the withdrawn module, 组长三 only the kept one.
+    # And the report follows: 丙二 did the kept one at the lesson (组长三 too, but leading
+    # puts nobody on the roster); 支书乙, a member of 第三小组, had done both.
     report = computed(app, t.assignment, t.branch_b)
     assert [(c.name, c.completed) for c in report.children] == [("第三小组", 3),
                                                                 ("第四小组", 1)]

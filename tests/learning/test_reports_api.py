@@ -4,9 +4,10 @@ The tree is the `org` fixture with more members (a course of two modules assigne
 committee, due in a week):
 
     测试团委
-    ├── 第一团支部 (支书甲 = leader_in, on the roster, nothing done)
+    ├── 第一团支部 (支书甲 = leader_in, who only leads: not on the roster): 委员甲 a member of
+    │   │   the branch itself, nothing done
     │   └── 第一学习小组: 成员甲 (member) nothing, 成员乙 done, 成员丙 nothing
-    └── 第二团支部 (支书乙 = leader_out, nothing done)
+    └── 第二团支部 (支书乙 = leader_out, who only leads)
         └── 第二学习小组: 成员丁 one module of two, 成员戊 done
 """
 
@@ -37,6 +38,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture
 def tree(app, org, make_user, make_course, make_assignment):
     t = SimpleNamespace(org=org)
+    t.direct = make_user("wy", name="委员甲", units=[(org.branch_a, "member")])
     t.a2 = make_user("a2", name="成员乙", units=[(org.group_a, "member")])
     t.a3 = make_user("a3", name="成员丙", units=[(org.group_a, "member")])
     t.b1 = make_user("b1", name="成员丁", units=[(org.group_b, "member")])
@@ -90,13 +92,14 @@ def test_assignment_report_has_the_figures_of_unit_report(app, client, tree):
     totals, children, _ = expected_report(app, [tree.assignment], org.committee)
     assert json_figures(data["totals"]) == totals
     assert [json_figures(row) for row in data["children"]] == children
-    # ... and those are the figures of the tree: leaders are on the roster.
-    assert data["totals"]["roster"] == 7 and data["totals"]["completed"] == 2
+    # ... and those are the figures of the tree: members only, leaders are not on the roster.
+    assert data["totals"]["roster"] == 6 and data["totals"]["completed"] == 2
     branch_a, branch_b = data["children"]
     assert (branch_a["name"], branch_a["roster"], branch_a["completed"]) == ("第一团支部", 4, 1)
     assert branch_a["rate"] == pytest.approx(0.25) and branch_a["rank"] == 2
     assert (branch_b["in_progress"], branch_b["rank"]) == (1, 1)
-    assert branch_b["rate"] == pytest.approx(1 / 3)
+    assert branch_b["rate"] == pytest.approx(0.5)
+    assert data["direct"] is None  # nobody is a member of the committee itself
     assert data["unit"] == {"id": org.committee.id, "name": "测试团委", "path": "测试团委"}
     assert data["assignment"]["id"] == tree.assignment.id
     assert data["assignment"]["title"] == "制度自信（第1期）"
@@ -115,10 +118,14 @@ def test_a_leader_sees_the_report_of_their_branch(app, client, tree):
     as_user(client, "leader_in")
     data = client.get(report_url(tree.assignment, org.branch_a)).get_json()
     assert data["unit"]["path"] == "测试团委/第一团支部"
-    assert data["totals"]["roster"] == 4  # the secretary is counted in the branch itself
+    assert data["totals"]["roster"] == 4  # 委员甲 is counted in the branch itself
     [group] = data["children"]
     assert (group["unit_id"], group["roster"], group["completed"], group["rank"]) == (
         org.group_a.id, 3, 1, 1)
+    direct = data["direct"]  # the rows add up: 3 + 1 = 4
+    assert (direct["unit_id"], direct["direct"], direct["roster"], direct["not_started"],
+            direct["rank"]) == (org.branch_a.id, True, 1, 1, None)
+    assert group["direct"] is False
 
 
 def test_starting_units(client, tree):
@@ -241,7 +248,7 @@ def test_members_are_paginated(client, tree):
     assert (first["total"], first["pages"], first["per_page"]) == (4, 2, 3)
     assert len(first["members"]) == 3 and len(second["members"]) == 1
     names = {m["name"] for m in first["members"] + second["members"]}
-    assert names == {"支书甲", "成员甲", "成员乙", "成员丙"}
+    assert names == {"委员甲", "成员甲", "成员乙", "成员丙"}
     assert client.get(f"{url}?per_page=3&page=3").get_json()["members"] == []
     done = client.get(f"{url}?status=completed").get_json()
     assert done["total"] == 1
@@ -307,14 +314,15 @@ def test_xlsx_export(client, tree):
     assert response.mimetype == XLSX_MIME
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment")
-    assert f"filename*=UTF-8''{quote('第一团支部-第1期-')}" in disposition
+    # The name says what it is about: the unit's full path, course, period.
+    assert f"filename*=UTF-8''{quote('测试团委-第一团支部-制度自信-第1期-')}" in disposition
     assert disposition.endswith(".xlsx")
     assert response.headers["Cache-Control"] == "no-store"
     workbook = load_workbook(BytesIO(response.data))
-    assert len(workbook.sheetnames) == 3
+    assert len(workbook.sheetnames) == 4
     members = {cell.value for row in workbook.worksheets[1].iter_rows() for cell in row}
-    assert {"支书甲", "成员甲", "成员乙", "成员丙"} <= members
-    assert "成员丁" not in members
+    assert {"委员甲", "成员甲", "成员乙", "成员丙"} <= members
+    assert "成员丁" not in members and "支书甲" not in members
 
 
 def test_csv_exports(client, tree):
@@ -325,7 +333,8 @@ def test_csv_exports(client, tree):
     assert summary.data.startswith("\ufeff".encode())
     assert "第一学习小组" in summary.data.decode("utf-8-sig")
     disposition = summary.headers["Content-Disposition"]
-    assert quote("第一团支部-第1期-") in disposition and disposition.endswith(".summary.csv")
+    assert quote("测试团委-第一团支部-制度自信-第1期-分单位汇总-") in disposition
+    assert disposition.endswith(".csv")
     members = client.get(f"{url}?kind=members").data.decode("utf-8-sig")
     assert "成员乙" in members and "成员甲" in members
     missing = client.get(f"{url}?kind=not_completed").data.decode("utf-8-sig")
@@ -353,17 +362,18 @@ def test_a_reminder_notifies_the_not_completed_members_once(app, client, tree):
     response = client.post(url, json={"message": "请抓紧学习"}, headers=headers)
     assert response.status_code == 201, response.get_json()
     data = response.get_json()
-    # The sender (also not done) is not reminded; 成员乙 finished.
-    assert data["recipient_count"] == 2 and data["message"] == "请抓紧学习"
+    # The sender only leads the branch (not on its roster); 成员乙 finished.
+    assert data["recipient_count"] == 3 and data["message"] == "请抓紧学习"
     assert (data["assignment_id"], data["unit_id"]) == (tree.assignment.id, org.branch_a.id)
     assert data["id"] and data["created_at"]
     assert "成员甲" in data["paste_text"] and "成员乙" not in data["paste_text"]
-    assert notified(app) == {org.member.id: "reminder", tree.a3.id: "reminder"}
+    assert notified(app) == {org.member.id: "reminder", tree.a3.id: "reminder",
+                             tree.direct.id: "reminder"}
 
     again = client.post(url, json={"message": "再催一次"}, headers=headers)
     assert again.status_code == 429  # the service's cooldown answer
     assert again.get_json()["message"]
-    assert len(notified(app)) == 2
+    assert len(notified(app)) == 3
 
 
 def test_reminder_log_is_seen_by_the_leaders_above(app, client, tree, make_user):
