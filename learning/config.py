@@ -103,6 +103,8 @@ class Config:
     # Offline lessons: how many days back a lesson date may lie when it is entered (a lesson
     # "held" months ago could rewrite a period's history).
     OFFLINE_BACKDATE_DAYS = 31
+    # Weekly series: a period is created this many days before it starts (courses.series).
+    SERIES_AHEAD_DAYS = 1
 
     # Timed quizzes: answers saved and submits made this long after the deadline still count
     # (a phone on a bad line); later, the attempt is closed with what was saved by then.
@@ -176,6 +178,7 @@ def environment_settings(env: str) -> dict:
     settings["ATTACHMENT_MAX_MB"] = _int("ATTACHMENT_MAX_MB", 200)
     settings["READING_MAX_GAP_SECONDS"] = _int("READING_MAX_GAP_SECONDS", 120)
     settings["OFFLINE_BACKDATE_DAYS"] = _int("OFFLINE_BACKDATE_DAYS", 31)
+    settings["SERIES_AHEAD_DAYS"] = _int("SERIES_AHEAD_DAYS", 1)
     if os.environ.get("READING_MIN_SHARE"):
         settings["READING_MIN_SHARE"] = float(os.environ["READING_MIN_SHARE"])
     settings["VIDEO_WATCHED_PERCENT"] = _int("VIDEO_WATCHED_PERCENT", 90)

@@ -9,12 +9,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the tables, pages, API, the `series` CLI and the navigation link."""
+    """Register the tables, pages, API, the `series` CLI, the demo and the navigation link."""
     from flask_babel import lazy_gettext as _l
 
     from courses.series import models as _models  # noqa: F401  (tables known to migrations)
     from courses.series.api import blp as series_api
     from courses.series.cli import series_cli
+    from courses.series.demo import load as load_demo
     from courses.series.permissions import can_list_series
     from courses.series.views import bp as pages
     from learning.extensions import api
@@ -22,5 +23,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages)
     api.register_blueprint(series_api)
     app.cli.add_command(series_cli)
+    app.extensions.setdefault("demo_loaders", []).append(load_demo)  # after the courses' demo
     app.extensions.setdefault("nav_links", []).append(
         (_l("Weekly series"), "series.index", can_list_series))

@@ -220,7 +220,7 @@ def _period_exists(series_id: int, number: int) -> bool:
 
 def ahead_days() -> float:
     """How long before its start a period is created by the scheduled run (SERIES_AHEAD_DAYS)."""
-    return float(current_app.config.get("SERIES_AHEAD_DAYS", 1))
+    return float(current_app.config["SERIES_AHEAD_DAYS"])
 
 
 def advance(series_id: int, at: datetime | None = None) -> list[SeriesPeriod]:
