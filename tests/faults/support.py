@@ -143,11 +143,23 @@ def site_env(site: harness.Site, folder: Path, **env: str) -> dict[str, str]:
 @contextmanager
 def serving(site: harness.Site, folder: Path, log: Path, *, workers: int,
             **env: str) -> Iterator[harness.Gunicorn]:
-    """gunicorn on the site's database, stopped on exit even when it never became healthy."""
+    """gunicorn on the site's database with all `workers` started, stopped on exit even when
+    it never became healthy."""
     server = harness.Gunicorn(site_env(site, folder, **env), log, workers=workers, app=APP)
     with stopped_at_exit(server):
         server.start()
+        all_workers_started(server, workers, log)
         yield server
+
+
+def all_workers_started(server: harness.Gunicorn, workers: int, log: Path,
+                        timeout: float = 60) -> list[int]:
+    """The worker pids once exactly `workers` run. Healthy means one worker answered; on a busy
+    machine the arbiter forks the others seconds later, and a test that snapshots the worker
+    list before then sees workers "appear" (`workers [29136], now [29136, 29143]`)."""
+    assert wait_until(lambda: len(server.worker_pids()) == workers, timeout), (
+        f"{len(server.worker_pids())} of {workers} workers started in {timeout} s; see {log}")
+    return server.worker_pids()
 
 
 @contextmanager
