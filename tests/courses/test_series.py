@@ -178,7 +178,8 @@ def test_a_paused_series_creates_nothing(app, make_series):
 
 
 def test_a_period_refused_by_the_duplicate_rule_stops_the_series_and_says_why(
-        app, make_series, clock, org):
+        app, make_series, clock, org, monkeypatch):
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
     series_id = make_series(2)
     with app.app_context():
         series = db.session.get(Series, series_id)
