@@ -298,6 +298,16 @@ def public_slot(slot: AttemptSlot) -> dict[str, Any]:
     return view
 
 
+def is_answered(response: dict | None) -> bool:
+    """Whether a stored response holds an answer (an API client may store blanks)."""
+    if not response:
+        return False
+    value = next(iter(response.values()))
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and value != [] and value != {}
+
+
 # --- Saving -------------------------------------------------------------------------------------
 
 

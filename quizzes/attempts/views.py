@@ -36,7 +36,13 @@ from learning.orgs.models import Membership
 from learning.permissions import is_admin, is_leader, require, require_role, scope_unit_ids
 from quizzes.attempts import services
 from quizzes.attempts.review import review, review_level
-from quizzes.attempts.services import FINISHED, IN_PROGRESS, AnswerError, AttemptError
+from quizzes.attempts.services import (
+    FINISHED,
+    IN_PROGRESS,
+    AnswerError,
+    AttemptError,
+    is_answered,
+)
 from quizzes.authoring.services import question_count
 from quizzes.formats.questions import (
     DESCRIPTION,
@@ -110,16 +116,6 @@ def _response(slot, form, name: str) -> dict | None:
         return {"pairs": pairs} if pairs else None
     text = form.get(name, "")  # shortanswer, numerical, essay: kept as typed
     return {"text": text} if text.strip() else None
-
-
-def is_answered(response: dict | None) -> bool:
-    """Whether a stored response holds an answer (an API client may store blanks)."""
-    if not response:
-        return False
-    value = next(iter(response.values()))
-    if isinstance(value, str):
-        return bool(value.strip())
-    return value is not None and value != [] and value != {}
 
 
 # --- Loading and authorising --------------------------------------------------------------------
@@ -217,7 +213,15 @@ def start(quiz_id: int):
     except AttemptError as error:
         flash(str(error), "warning")
         return redirect(url_for("quizzes.quiz_page", quiz_id=quiz.id))
+    if request.form.get("back") == "module" and quiz.module_id is not None:
+        # Started under a video (rule "watched and quiz"): the questions follow on its page.
+        return _to_module(quiz.module_id, "module-quiz")
     return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id))
+
+
+def _to_module(module_id: int, anchor: str):
+    """Back to the module page (a fixed place, never one the form names)."""
+    return redirect(url_for("study.module", module_id=module_id, _anchor=anchor))
 
 
 # --- Answering ----------------------------------------------------------------------------------
@@ -315,12 +319,30 @@ def attempt_save(attempt_id: int):
         return redirect(url_for("quizzes.review_page", attempt_id=attempt.id))
     if action == "finish":
         return redirect(url_for("quizzes.submit_page", attempt_id=attempt.id))
+    if action == "inline" and attempt.quiz.module_id is not None:
+        return _inline_next(attempt, answers)
     target = request.form.get("goto", type=page_arg)
     if target is None:
         target = page + {"next": 1, "prev": -1}.get(action, 0)
         if action == "save":
             flash(_("Your answers are saved."), "success")
     return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, page=target))
+
+
+def _inline_next(attempt: Attempt, answers: dict):
+    """After one question answered on the module page: the next one there, or, when every
+    question is answered, submit and grade (no confirm page: nothing is left unanswered)."""
+    slots = services.answer_slots(attempt)
+    left = [s for s in slots if s.qtype != DESCRIPTION and not is_answered(s.response)]
+    if left and not any(is_answered(response) for response in answers.values()):
+        # The message shows in the completion box, just above the question.
+        flash(_("Answer the question to go on."), "warning")
+        return _to_module(attempt.quiz.module_id, "completion")
+    if left:
+        return _to_module(attempt.quiz.module_id, "module-quiz")
+    services.submit(attempt)
+    flash(_("Your attempt is submitted."), "success")
+    return _to_module(attempt.quiz.module_id, "completion")
 
 
 @bp.post("/attempts/<int:attempt_id>/autosave")
