@@ -114,6 +114,8 @@ class Config:
     DISCUSSION_EDIT_MINUTES = 30
     DISCUSSION_MAX_CHARS = 10_000
     DISCUSSION_POST_LIMIT = "10 per minute"
+    # Earlier texts kept per post: the text as posted and the latest ones (discussions.services).
+    DISCUSSION_REVISIONS_KEPT = 10
     # The editors' live preview (learning/editor.py): requests per author.
     MARKUP_PREVIEW_LIMIT = "120 per minute"
 
@@ -185,6 +187,7 @@ def environment_settings(env: str) -> dict:
     settings["QUIZ_GRACE_SECONDS"] = _int("QUIZ_GRACE_SECONDS", 30)
     settings["DISCUSSION_EDIT_MINUTES"] = _int("DISCUSSION_EDIT_MINUTES", 30)
     settings["DISCUSSION_MAX_CHARS"] = _int("DISCUSSION_MAX_CHARS", 10_000)
+    settings["DISCUSSION_REVISIONS_KEPT"] = _int("DISCUSSION_REVISIONS_KEPT", 10)
     if os.environ.get("DISCUSSION_POST_LIMIT"):
         settings["DISCUSSION_POST_LIMIT"] = os.environ["DISCUSSION_POST_LIMIT"]
     if os.environ.get("MARKUP_PREVIEW_LIMIT"):

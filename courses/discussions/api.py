@@ -5,13 +5,13 @@ The same services and rules as the pages (discussions.services). Load, then auth
 the caller may not see answers 404 like a missing one; an action the caller may not take on a
 thread they do see answers 403, before the body is read. Hidden and deleted posts stay in the
 thread as placeholders without their text; the moderators of a post see its text, the reason and
-its edit history. Posting (threads and replies together) is rate-limited per user by
-DISCUSSION_POST_LIMIT; only accepted posts count.
+its edit history. Posting (threads, replies and edits together) is rate-limited per user by
+DISCUSSION_POST_LIMIT; only accepted ones count.
 """
 
 from functools import wraps
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
@@ -189,10 +189,12 @@ def _accepted(response) -> bool:
     return response.status_code < 400
 
 
-# Threads and replies share one budget per user; refused posts (422, 409) cost nothing.
+# Threads, replies and edits share one budget per user (an edit stores a text as a post does);
+# refused ones (422, 409) cost nothing, nor does opening the edit page (GET).
 post_limit = limiter.shared_limit(
     lambda: current_app.config.get("DISCUSSION_POST_LIMIT", "10 per minute"),
     scope="discussion-posts", key_func=_poster_key, deduct_when=_accepted,
+    exempt_when=lambda: request.method == "GET",
     error_message=lambda: _("You are posting too fast. Please wait a minute and try again."))
 
 
@@ -561,11 +563,13 @@ def _thread_action(thread_id: int, action, value: bool) -> dict:
 
 
 @blp.patch("/posts/<int:post_id>")
+@post_limit
 @post_authors_only
 @blp.arguments(PostEditSchema)
 @blp.response(200, PostSchema)
 @blp.alt_response(403, description="not my post, or the edit window has passed")
 @blp.alt_response(409, description="the thread is locked")
+@blp.alt_response(429, description="posting too fast (DISCUSSION_POST_LIMIT, edits included)")
 def edit_post(args, post_id: int):
     """Edit my post within DISCUSSION_EDIT_MINUTES; the earlier text is kept for moderators."""
     post = _post_or_404(post_id)

@@ -405,9 +405,28 @@ def edit_post(user, post: Post, body: str) -> Post:
     post.body_html = str(render_markdown(body))
     post.edited_at = at
     db.session.flush()
+    _trim_revisions(post.id)
     already = {u.id for u in mentioned_users(old)} | {user.id}
     _notify_mentions(user, thread, post, body, skip=already)
     return post
+
+
+def revisions_kept() -> int:
+    """How many earlier texts of a post are kept (DISCUSSION_REVISIONS_KEPT, at least 2)."""
+    return max(2, int(current_app.config.get("DISCUSSION_REVISIONS_KEPT", 10)))
+
+
+def _trim_revisions(post_id: int) -> None:
+    """Keep the post's first revision (the text as posted, which is what a moderator needs when
+    an author edits an insult away) and the latest revisions_kept() - 1; drop the ones between,
+    so that editing a long post over and over cannot grow its history without bound."""
+    ids = db.session.scalars(
+        select(PostRevision.id).where(PostRevision.post_id == post_id)
+        .order_by(PostRevision.created_at, PostRevision.id)).all()
+    keep = revisions_kept()
+    if len(ids) > keep:
+        db.session.execute(delete(PostRevision).where(
+            PostRevision.id.in_(ids[1 : len(ids) - keep + 1])))
 
 
 def delete_post(user, post: Post) -> None:

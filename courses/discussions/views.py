@@ -15,8 +15,8 @@
 Load, then authorise: a thread (or post) the user may not see is a 404 like a missing one; an
 action on one they see but may not take is a 403. The rules themselves are
 discussions.services'. Replies show a short quote of the post they answer, so the list stays
-flat, which reads best on a phone. Posting (threads and replies, pages and API together) is
-rate-limited per user by DISCUSSION_POST_LIMIT.
+flat, which reads best on a phone. Posting (threads, replies and edits, pages and API
+together) is rate-limited per user by DISCUSSION_POST_LIMIT.
 """
 
 from __future__ import annotations
@@ -403,6 +403,7 @@ def post_link(post_id: int):
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@post_limit
 @login_required
 def edit_post(post_id: int):
     """Edit my post within DISCUSSION_EDIT_MINUTES (the earlier text stays for moderators)."""
