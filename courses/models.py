@@ -19,8 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from learning.dbtypes import UTCDateTime, utcnow
 from learning.extensions import db
 
-COMPLETION_RULES = ("reading", "confirm", "quiz", "posts")
-COMPLETED_VIA = ("reading", "confirm", "quiz", "offline", "posts")
+COMPLETION_RULES = ("reading", "confirm", "quiz", "posts", "watched", "watched_quiz")
+COMPLETED_VIA = ("reading", "confirm", "quiz", "offline", "posts", "watched")
 
 
 class Course(db.Model):
@@ -57,8 +57,8 @@ class Module(db.Model):
 
     __tablename__ = "modules"
     __table_args__ = (
-        CheckConstraint("completion_rule IN ('reading', 'confirm', 'quiz', 'posts')",
-                        name="completion_rule"),
+        CheckConstraint("completion_rule IN ('reading', 'confirm', 'quiz', 'posts', 'watched', "
+                        "'watched_quiz')", name="completion_rule"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,7 +167,8 @@ class Progress(db.Model):
         UniqueConstraint("user_id", "module_id"),
         CheckConstraint(
             "completed_via IS NULL OR completed_via IN "
-            "('reading', 'confirm', 'quiz', 'offline', 'posts')", name="completed_via"),
+            "('reading', 'confirm', 'quiz', 'offline', 'posts', 'watched')",
+            name="completed_via"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
