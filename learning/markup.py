@@ -27,7 +27,14 @@ whitespace removed, as a browser would see them):
 
 Authors never write players as HTML: `![视频](clip.mp4)` names an attachment of the module, and
 the caller passes the module's media (`media=`, file name -> MediaSource) so that the image
-becomes a player at save time, with the attachment's poster and captions.
+becomes a player at save time, with the attachment's poster and captions. `![](poster.png)`
+naming an image attachment becomes that image; a bare file name that names no attachment becomes
+a visible placeholder (`missing=` gives its words, e.g. 「找不到附件」) so the author sees it.
+
+Lessons fit a phone: every image is wrapped in a link to itself (tap to open it full size), every
+table in a <div class="table-scroll"> that scrolls sideways on its own (app.css), and Markdown
+task items (`- [ ] x`, `- [x] x`) start with a read-only checkbox. Those are the only classes and
+the only <input> the allowlist keeps (_CLASSES; inputs are disabled checkboxes).
 """
 
 import html
@@ -54,10 +61,11 @@ ALLOWED_TAGS = frozenset({
     "blockquote", "ul", "ol", "li", "dl", "dt", "dd",
     "code", "pre", "kbd",
     "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
-    "a", "img", "abbr", "video", "audio", "source", "track",
+    "a", "img", "abbr", "video", "audio", "source", "track", "div", "input",
 })  # fmt: skip
 
-# No style, class or id anywhere (ids allow DOM clobbering), no event handlers, no align (the
+# No style or id anywhere (ids allow DOM clobbering), class only as _CLASSES says, no event
+# handlers, no align (the
 # tables extension is told to emit align instead of style, and we drop that too).
 ALLOWED_ATTRIBUTES = {
     "a": ["href", "title", "rel"],
@@ -70,7 +78,14 @@ ALLOWED_ATTRIBUTES = {
     "audio": ["src", "controls", "preload", "title"],
     "source": ["src", "type"],
     "track": ["src", "kind", "srclang", "label", "default"],
+    "div": ["class"],
+    "span": ["class"],
+    "input": ["type", "checked", "disabled"],
 }
+# The one class each element may carry (any other value is dropped): set by this module only.
+_TABLE_BOX = "table-scroll"
+_MISSING_FILE = "missing-file"
+_CLASSES = {"div": _TABLE_BOX, "span": _MISSING_FILE}
 _PLAYERS = frozenset({"video", "audio"})
 _MEDIA_TAGS = _PLAYERS | {"source", "track"}
 # Our own attachment files, as catalog.file serves them.
@@ -126,19 +141,22 @@ _LINK_REL = "noopener nofollow"
 
 @dataclass(frozen=True)
 class MediaSource:
-    """An audio or video attachment an image reference may name, as its player shows it."""
+    """An attachment an image reference may name: a player, or an image shown as itself."""
 
-    kind: str  # "video" or "audio"
+    kind: str  # "video", "audio" or "image"
     url: str  # /files/<id>/<name>
     content_type: str = ""
     poster: str | None = None  # an image attachment's URL
     captions: tuple[tuple[str, str], ...] = ()  # (WebVTT attachment URL, label)
 
 
-def render_markdown(text: str, media: dict[str, MediaSource] | None = None) -> Markup:
+def render_markdown(text: str, media: dict[str, MediaSource] | None = None,
+                    missing: str = "") -> Markup:
     """Markdown source -> sanitised HTML, safe to store and serve.
 
-    `media` maps file names to the attachments `![text](name)` may turn into players."""
+    `media` maps file names to the attachments `![text](name)` may show (players, images);
+    with `missing` (the placeholder's words), a bare file name not among them shows as
+    "<missing> <name>" in a box, for the author to notice."""
     if not text:
         return Markup("")
     source = _CONTROL_CHARS.sub("", text)
@@ -148,6 +166,7 @@ def render_markdown(text: str, media: dict[str, MediaSource] | None = None) -> M
         try:
             state.md.reset()
             state.md.media = media or {}
+            state.md.missing = missing if media is not None else ""
             raw_html = state.md.convert(source)
         except RecursionError:
             # Python-Markdown recurses once per nesting level ("- - - ... x" a thousand deep).
@@ -284,12 +303,45 @@ class _ContentPolicy(Filter):
     - drops the _DROP_WITH_CONTENT elements with everything inside them (bleach is told to let
       them through only so that they arrive here as elements rather than as loose text);
     - replaces images that are not on our own server by their alt text;
-    - removes link targets outside the URL policy and sets rel on every link.
+    - removes link targets outside the URL policy and sets rel on every link;
+    - wraps each image not already in a link in a link to itself (tap to open full size) and
+      each table not already in one in a <div class="table-scroll">, so that output given
+      back to it comes out unchanged;
+    - keeps a class only where _CLASSES allows it, and an <input> only as a disabled checkbox.
     The token stream comes from a parsed tree, so start and end tags are balanced.
     """
 
     def __iter__(self):
+        links = 0  # > 0 while inside a link
+        boxed: list[bool] = []  # per open table: whether we opened a box around it
+        previous: dict = {}
+        for token in self._allowed():
+            kind, name = token["type"], token.get("name")
+            if name == "a" and kind in ("StartTag", "EndTag"):
+                links += 1 if kind == "StartTag" else -1
+            if name == "table" and kind == "StartTag":
+                inside = (previous.get("type") == "StartTag" and previous.get("name") == "div"
+                          and _class(previous) == _TABLE_BOX)
+                boxed.append(not inside)
+                if not inside:
+                    yield {"type": "StartTag", "name": "div", "namespace": token.get("namespace"),
+                           "data": {(None, "class"): _TABLE_BOX}}
+            if name == "img" and kind == "EmptyTag" and not links:
+                src = token["data"][(None, "src")]
+                yield {"type": "StartTag", "name": "a", "namespace": token.get("namespace"),
+                       "data": {(None, "href"): src, (None, "rel"): _LINK_REL}}
+                yield token
+                yield {"type": "EndTag", "name": "a", "namespace": token.get("namespace")}
+            else:
+                yield token
+            if name == "table" and kind == "EndTag" and boxed and boxed.pop():
+                yield {"type": "EndTag", "name": "div", "namespace": token.get("namespace")}
+            previous = token
+
+    def _allowed(self):
+        """The tokens the URL and content policies let through, links given their rel."""
         depth = 0  # > 0 while inside an element being dropped
+        divs: list[bool] = []  # per open <div>: kept (a table box) or unwrapped
         for token in super().__iter__():
             kind = token["type"]
             if depth:
@@ -328,7 +380,32 @@ class _ContentPolicy(Filter):
                     del attrs[(None, "href")]
                 attrs[(None, "rel")] = _LINK_REL
                 token["data"] = attrs
+            elif name == "div" and kind in ("StartTag", "EndTag"):
+                # Only our table boxes: any other <div> is unwrapped, as before divs were allowed.
+                if kind == "StartTag":
+                    kept = _class(token) == _TABLE_BOX
+                    divs.append(kept)
+                else:
+                    kept = divs.pop() if divs else False
+                if not kept:
+                    continue
+            elif name in _CLASSES and kind == "StartTag":
+                attrs = dict(token.get("data") or {})
+                if attrs.get((None, "class")) != _CLASSES[name]:
+                    attrs.pop((None, "class"), None)
+                token["data"] = attrs
+            elif name == "input":
+                attrs = token.get("data") or {}
+                if kind != "EmptyTag" or attrs.get((None, "type"), "").lower() != "checkbox":
+                    continue
+                token["data"] = {(None, "type"): "checkbox", (None, "disabled"): ""}
+                if (None, "checked") in attrs:
+                    token["data"][(None, "checked")] = ""
             yield token
+
+
+def _class(token: dict) -> str | None:
+    return (token.get("data") or {}).get((None, "class"))
 
 
 def _own_file(value: str) -> bool:
@@ -336,17 +413,32 @@ def _own_file(value: str) -> bool:
     return _OWN_FILE.match(_NOT_URL_CHARS.sub("", html.unescape(value))) is not None
 
 
+# A reference to an attachment by its file name: no folder, no scheme, no query.
+_BARE_FILE_NAME = re.compile(r"[^/\\:?#]+\.[A-Za-z0-9]{1,8}")
+
+
 class _Players(Treeprocessor):
-    """Turns `![text](name)` naming one of `md.media` into an <audio> or <video> player."""
+    """Turns `![text](name)` naming one of `md.media` into an <audio> or <video> player, or into
+    that image attachment; a bare file name naming none into a placeholder (`md.missing`)."""
 
     def run(self, root):
         media = getattr(self.md, "media", None) or {}
-        if not media:
+        missing = getattr(self.md, "missing", "")
+        if not media and not missing:
             return
-        for element in root.iter("img"):
+        for element in list(root.iter("img")):
             src = element.get("src", "")
             found = media.get(src) or media.get(unquote(src))
             if found is None:
+                name = unquote(src)
+                if missing and _BARE_FILE_NAME.fullmatch(name):
+                    element.tag = "span"
+                    element.attrib.clear()
+                    element.set("class", _MISSING_FILE)
+                    element.text = f"{missing} {name}"
+                continue
+            if found.kind == "image":
+                element.set("src", found.url)
                 continue
             text = element.get("alt", "")
             element.tag = found.kind
@@ -367,9 +459,33 @@ class _Players(Treeprocessor):
             link.text = text or found.url.rsplit("/", 1)[-1]
 
 
+# "[ ] " or "[x] " at the start of a list item: a task item.
+_TASK = re.compile(r"\[([ xX])\][ \t]+")
+
+
+class _TaskItems(Treeprocessor):
+    """`- [ ] x` / `- [x] x` list items start with a read-only checkbox (GitHub's task lists)."""
+
+    def run(self, root):
+        for item in root.iter("li"):
+            holder = item
+            if not (item.text or "").strip() and len(item) and item[0].tag == "p":
+                holder = item[0]  # a loose list wraps the item's text in <p>
+            match = _TASK.match(holder.text or "")
+            if match is None:
+                continue
+            box = etree.Element("input", {"type": "checkbox", "disabled": "disabled"})
+            if match.group(1) != " ":
+                box.set("checked", "checked")
+            box.tail = holder.text[match.end():]
+            holder.text = None
+            holder.insert(0, box)
+
+
 class _PlayerExtension(Extension):
     def extendMarkdown(self, md):
         md.treeprocessors.register(_Players(md), "players", 5)
+        md.treeprocessors.register(_TaskItems(md), "task_items", 4)
 
 
 def _linkify_callback(attrs: dict, new: bool) -> dict | None:

@@ -28,9 +28,11 @@ class CatalogError(ValueError):
 
 
 def render_body(body_md: str, module_id: int | None) -> str:
-    """A module body's HTML: its Markdown, with references to its audio and video attachments
-    turned into players (courses.video.media)."""
-    return str(render_markdown(body_md or "", media=module_media(module_id)))
+    """A module body's HTML: its Markdown, with references to its attachments by file name
+    turned into players and images (courses.video.media), and a placeholder for the author
+    where a referenced file is not attached."""
+    return str(render_markdown(body_md or "", media=module_media(module_id),
+                               missing=_("Attachment not found:")))
 
 
 def refresh_body(module: Module) -> None:

@@ -52,7 +52,8 @@ def file_url(attachment: Attachment) -> str:
 
 
 def media_sources(attachments: list[Attachment]) -> dict[str, MediaSource]:
-    """File name -> player of a module's audio and video attachments, for render_markdown."""
+    """File name -> player of a module's audio and video attachments, or image of its image
+    attachments, for render_markdown."""
     posters, captions = {}, {}
     for attachment in attachments:
         stem = _stem(attachment.original_name)
@@ -63,7 +64,11 @@ def media_sources(attachments: list[Attachment]) -> dict[str, MediaSource]:
                                                   attachment.original_name))
     sources = {}
     for attachment in attachments:
-        if is_media(attachment.content_type):
+        if attachment.content_type.startswith("image/"):
+            # `![](poster.png)` shows the module's own image (learning.markup wraps it in a link).
+            sources[attachment.original_name] = MediaSource(kind="image", url=file_url(attachment),
+                                                            content_type=attachment.content_type)
+        elif is_media(attachment.content_type):
             stem = _stem(attachment.original_name)
             sources[attachment.original_name] = MediaSource(
                 kind="video" if attachment.content_type.startswith("video/") else "audio",

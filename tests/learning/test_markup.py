@@ -32,7 +32,7 @@ CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
 # can only be markup).
 FORBIDDEN_TAGS = (
     "script", "style", "svg", "math", "iframe", "frame", "object", "embed", "applet", "form",
-    "input", "button", "textarea", "select", "base", "meta", "link", "template", "noscript",
+    "button", "textarea", "select", "base", "meta", "link", "template", "noscript",
 )  # fmt: skip
 
 
@@ -95,7 +95,9 @@ def assert_safe(output) -> None:
         assert tag in ALLOWED_TAGS, (tag, text)
         for name, value in attrs.items():
             assert not name.startswith("on"), (tag, name, text)
-            assert name not in ("style", "class", "id", "name", "srcset", "formaction"), text
+            assert name not in ("style", "id", "name", "srcset", "formaction"), text
+            if name == "class":  # only the two the sanitiser itself sets
+                assert (tag, value) in (("div", "table-scroll"), ("span", "missing-file")), text
             assert name in ALLOWED_ATTRIBUTES.get(tag, ()), (tag, name, text)
             if name in ("href", "src"):
                 # Stricter than a browser: drop every non-printable, non-ASCII character.
@@ -105,6 +107,9 @@ def assert_safe(output) -> None:
                 assert _scheme(value or "") in (None, *ALLOWED_PROTOCOLS), (tag, value, text)
         if tag == "a":
             assert attrs.get("rel") == "noopener nofollow", text
+        if tag == "input":  # only a task item's read-only checkbox
+            assert attrs.get("type") == "checkbox" and "disabled" in attrs, text
+            assert set(attrs) <= {"type", "disabled", "checked"}, text
         if tag == "img":
             src = _as_browser_reads(attrs.get("src") or "")
             assert src.startswith("/") and src[1:2] not in ("/", "\\"), (src, text)
@@ -660,3 +665,60 @@ def test_a_block_over_the_line_cap_is_shown_literally_not_parsed():
     html = str(render_markdown(text))
     assert "<h1>" not in html and html.startswith("<p>a\n=\na")
     assert str(render_markdown("a\n=\n" * (MAX_BLOCK_LINES // 2))).startswith("<h1>a</h1>")
+
+
+# --- lessons fit the screen (issue 18) -------------------------------------------------------
+
+
+def test_images_link_to_themselves_to_open_full_size():
+    out = render_markdown("![海报](/files/3/poster.png)\n\n[![封面](/files/4/c.png)](/courses/1)")
+    assert_safe(out)
+    assert ('<a href="/files/3/poster.png" rel="noopener nofollow">'
+            '<img alt="海报" src="/files/3/poster.png"></a>') in out
+    # An image that already is a link keeps its own target, and is not wrapped twice.
+    assert out.count("<a ") == 2 and '<a href="/courses/1" rel="noopener nofollow"><img' in out
+    assert sanitize_html(out) == out
+
+
+def test_tables_scroll_in_their_own_box():
+    header = "|" + "|".join(f"列{i}" for i in range(30)) + "|"
+    out = render_markdown(header + "\n|" + "---|" * 30 + "\n|" + "x|" * 30)
+    assert_safe(out)
+    assert out.startswith('<div class="table-scroll"><table>') and out.endswith("</table></div>")
+    assert out.count("table-scroll") == 1 and sanitize_html(out) == out
+    # A pasted HTML table gets its box too; a <div> of the author's own is unwrapped.
+    pasted = sanitize_html('<div class="x"><table><tr><td>1</td></tr></table></div>')
+    assert pasted.count("<div") == 1 and '<div class="table-scroll"><table>' in pasted
+
+
+def test_task_list_items_are_read_only_checkboxes():
+    out = render_markdown("- [ ] 读原文\n- [x] 做测验\n- [ ]不是任务\n\n1. [X] 有序也行")
+    assert_safe(out)
+    assert '<li><input type="checkbox" disabled>读原文</li>' in out
+    assert '<li><input type="checkbox" disabled checked>做测验</li>' in out
+    assert "<li>[ ]不是任务</li>" in out  # no space after "]": plain text
+    assert '<li><input type="checkbox" disabled checked>有序也行</li>' in out
+    assert sanitize_html(out) == out
+    # Any other input an author types is removed; a checkbox is made read-only.
+    typed = sanitize_html('<input type="text" value="x"><input type=checkbox checked onclick=x>'
+                          '<input type="submit">')
+    assert_safe(typed)
+    assert str(typed) == '<input type="checkbox" disabled checked>'
+
+
+def test_attachment_images_by_file_name_and_missing_placeholder():
+    from learning.markup import MediaSource
+
+    media = {"poster.png": MediaSource("image", "/files/9/poster.png"),
+             "海报 2.png": MediaSource("image", "/files/10/%E6%B5%B7.png")}
+    out = render_markdown("![海报](poster.png)\n\n![](海报%202.png)\n\n![](gone.jpg)",
+                          media=media, missing="找不到附件")
+    assert_safe(out)
+    assert '<img alt="海报" src="/files/9/poster.png">' in out
+    assert 'src="/files/10/%E6%B5%B7.png"' in out
+    assert '<span class="missing-file">找不到附件 gone.jpg</span>' in out
+    assert sanitize_html(out) == out
+    # Without a module's attachments (a post, a question) a bare name stays its alt text, and
+    # an author cannot make up other classes.
+    assert str(render_markdown("![图](gone.jpg)")) == "<p>图</p>"
+    assert str(sanitize_html('<span class="btn">x</span>')) == "<span>x</span>"
