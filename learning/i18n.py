@@ -1,11 +1,20 @@
 """Language choice: zh_CN by default, English as the second locale, switchable per browser."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache, cached_property
 
 from babel import Locale, support
-from babel.dates import get_date_format, get_datetime_format, get_time_format, parse_pattern
-from flask import Blueprint, current_app, g, has_request_context, redirect, request, session
+from babel.dates import parse_pattern
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    redirect,
+    request,
+    session,
+)
 from flask_babel import format_datetime, get_locale, get_timezone, get_translations
 from wtforms.i18n import messages_path
 
@@ -56,7 +65,7 @@ def install_template_gettext(app) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
-    app.jinja_env.filters["datetimeformat"] = datetimeformat
+    install_date_filters(app)
 
 
 def install_form_translations(app) -> None:
@@ -92,42 +101,87 @@ def _translations():
     return cached[1]
 
 
+# One format per kind of date, for pages, chat text and exports alike (issue 18). A kind is a
+# day part and a time part (Babel patterns), by language ("*": every other language):
+#   date      a day:                                       2030-06-30
+#   datetime  when something happened (posted, sent):      2030-06-30 18:00
+#   due       a due time, with its weekday (people plan their week's study by it):
+#             2030-06-30 周日 18:00 / Sun 2030-06-30 18:00
+# Digits and hyphens read the same in both languages and in Chinese Excel, and sort as text.
+DATE_FORMATS = {
+    "date": {"*": ("yyyy-MM-dd", None)},
+    "datetime": {"*": ("yyyy-MM-dd", "HH:mm")},
+    "due": {"zh": ("yyyy-MM-dd EEE", "HH:mm"), "*": ("EEE yyyy-MM-dd", "HH:mm")},
+}
+# The same kinds in spreadsheet cells (Excel's codes): a cell stays a date Excel can sort and
+# filter and reads as the page does; Excel's weekday names follow its own language, so a due
+# time's cell leaves the weekday out.
+EXCEL_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "due": "yyyy-mm-dd hh:mm"}
+
+
+def install_date_filters(app) -> None:
+    """Templates' date filters: `|datetimeformat('short')` (and `|datetime`), `|due`, `|day`
+    print the kinds of DATE_FORMATS."""
+    app.jinja_env.filters["datetimeformat"] = datetimeformat
+    app.jinja_env.filters["due"] = lambda value: moment_text(value, "due")
+    app.jinja_env.filters["day"] = lambda value: moment_text(value, "date")
+
+
 def datetimeformat(value, format=None, rebase=True):
-    """Flask-Babel's `datetimeformat` filter, with the common `'short'` made cheap (below)."""
+    """Flask-Babel's `datetimeformat` filter; `'short'`, what pages ask for, is the house
+    date-time (DATE_FORMATS["datetime"])."""
     if format == "short" and rebase and isinstance(value, datetime):
-        return short_datetime(value)
+        return moment_text(value, "datetime")
     return format_datetime(value, format, rebase)
 
 
+def moment_text(value: datetime | date | None, kind: str = "datetime") -> str:
+    """`value` as the DATE_FORMATS `kind` prints it, in the reader's language and time zone
+    (a naive datetime is UTC, as the database keeps them); None is empty."""
+    if value is None:
+        return ""
+    if not has_app_context():
+        raise RuntimeError("moment_text() needs the app (its time zone and language)")
+    formats = g.setdefault("_moment_formats", {})
+    moments = formats.get(kind)
+    if moments is None or moments.locale is not get_locale():  # force_locale() switches it
+        moments = formats[kind] = Moments(kind)
+    return moments(value)
+
+
 def short_datetime(value: datetime) -> str:
-    """`format_datetime(value, "short")`, with the request's locale, zone and patterns looked up
-    once (a page of posts or members formats dozens of times, ~80 µs each otherwise)."""
-    times = g.get("_short_times")
-    if times is None or times.locale is not get_locale():  # force_locale() switches it
-        times = g._short_times = ShortTimes()
-    return times(value)
+    """A moment as the pages print it (the `datetime` kind)."""
+    return moment_text(value, "datetime")
 
 
-class ShortTimes:
-    """What babel.dates.format_datetime(value, "short", tzinfo, locale) puts together, with
-    the lookups done once; values often share a day, so each day's date text is made once."""
+class Moments:
+    """One kind of DATE_FORMATS for the current language and zone, with the lookups done once
+    (a page of posts or members formats dozens of times, ~80 µs each otherwise); values often
+    share a day, so each day's text is made once."""
 
-    def __init__(self):
+    def __init__(self, kind: str):
         self.locale, self.zone = get_locale(), get_timezone()
-        self.glue = get_datetime_format("short", self.locale).replace("'", "")
-        self.time_pattern = parse_pattern(get_time_format("short", self.locale))
-        self.date_pattern = parse_pattern(get_date_format("short", self.locale))
+        patterns = DATE_FORMATS[kind]
+        day, time = patterns.get(self.locale.language, patterns["*"])
+        self.day_pattern = parse_pattern(day)
+        self.time_pattern = parse_pattern(time) if time else None
         self.days: dict = {}
 
-    def __call__(self, value: datetime) -> str:
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        # pytz zones convert correctly in astimezone() (their fromutc); Babel's normalize()
-        # afterwards changes nothing for a converted value and costs a third of the call.
-        local = value.astimezone(self.zone)
-        day = local.date()
-        date_text = self.days.get(day)
-        if date_text is None:
-            date_text = self.days[day] = self.date_pattern.apply(day, self.locale)
-        time_text = self.time_pattern.apply(local.timetz(), self.locale, reference_date=day)
-        return self.glue.replace("{0}", time_text).replace("{1}", date_text)
+    def __call__(self, value: datetime | date) -> str:
+        local = None
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            # pytz zones convert correctly in astimezone() (their fromutc); Babel's normalize()
+            # afterwards changes nothing for a converted value and costs a third of the call.
+            local = value.astimezone(self.zone)
+            day = local.date()
+        else:
+            day = value
+        day_text = self.days.get(day)
+        if day_text is None:
+            day_text = self.days[day] = self.day_pattern.apply(day, self.locale)
+        if self.time_pattern is None or local is None:
+            return day_text
+        return f"{day_text} " + self.time_pattern.apply(local.timetz(), self.locale,
+                                                        reference_date=day)

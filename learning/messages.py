@@ -222,9 +222,9 @@ def _role(value) -> str:
 
 
 def _moment(value) -> str:
-    """A stored ISO timestamp in the reader's zone and the pages' date format (the one
-    `datetimeformat('short')` prints); text that is no timestamp is shown as it is."""
-    from learning.i18n import datetimeformat
+    """A stored ISO due time in the reader's zone, as every page prints a due time
+    (learning/i18n.py DATE_FORMATS); text that is no timestamp is shown as it is."""
+    from learning.i18n import moment_text
 
     try:
         moment = datetime.fromisoformat(str(value))
@@ -232,7 +232,7 @@ def _moment(value) -> str:
         return str(value)
     if moment.tzinfo is None:  # a local time of unknown zone: as it was written
         return str(value)
-    return datetimeformat(moment, "short")
+    return moment_text(moment, "due")
 
 
 def _size(value) -> str:

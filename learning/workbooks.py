@@ -32,9 +32,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from learning.i18n import EXCEL_FORMATS, moment_text
+
 PERCENT = "0.0%"
 NUMBER = "0.00"
-DATETIME = "yyyy-mm-dd hh:mm"
+DATETIME = EXCEL_FORMATS["datetime"]  # the pages' date-time, as an Excel cell format
+DATE = EXCEL_FORMATS["date"]
 
 # A cell starting with one of these is a formula to Excel: written with a leading ' instead.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -130,6 +133,8 @@ def append(sheet: Worksheet, values: Sequence[object],
             cell.number_format = formats[column]
         elif isinstance(value, datetime):
             cell.number_format = DATETIME
+        elif isinstance(value, date):
+            cell.number_format = DATE
         cells.append(cell)
     sheet.append(cells)
 
@@ -171,10 +176,8 @@ def _csv_text(value: object, number_format: str | None = None) -> str:
     """One CSV cell's text."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
+    if isinstance(value, date):  # a datetime too: the pages' date or date-time
+        return moment_text(value, "datetime" if isinstance(value, datetime) else "date")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return f"{value:.1%}" if number_format == PERCENT else str(value)
     return guard_formula(str(value))

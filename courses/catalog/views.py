@@ -25,6 +25,7 @@ from courses.permissions import can_author, can_view_course, can_view_module
 from learning.accounts.forms import ConfirmForm
 from learning.editor import preview_answer, preview_limit
 from learning.extensions import db
+from learning.i18n import moment_text
 from learning.markup import render_markdown
 from learning.permissions import require, require_role
 
@@ -241,7 +242,7 @@ def module_restore(module_id: int, revision_id: int):
     if ConfirmForm().validate_on_submit():
         services.restore_revision(module, revision, actor=current_user)
         flash(_("The version of %(when)s is current again.",
-                when=revision.created_at.strftime("%Y-%m-%d %H:%M")), "success")
+                when=moment_text(revision.created_at)), "success")
     return redirect(url_for("catalog.module_edit", module_id=module.id))
 
 

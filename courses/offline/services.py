@@ -27,7 +27,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -50,6 +49,7 @@ from learning.accounts.models import User
 from learning.audit.services import record
 from learning.dbtypes import utcnow
 from learning.extensions import db
+from learning.i18n import moment_text
 from learning.orgs.models import Membership, OrgUnit
 from learning.orgs.services import subtree_select
 from learning.permissions import scope_unit_ids
@@ -253,7 +253,7 @@ def _history_problems(held_on: date, module_ids: list[int], attendee_ids: list[i
     return [_("This lesson counts in %(period)s of %(unit)s, which was closed on %(date)s: a "
               "closed period's roster and figures are frozen.",
               period=assignment_label(closed), unit=closed.unit.name,
-              date=format_datetime(closed.closed_at, "yyyy-MM-dd HH:mm"))]
+              date=moment_text(closed.closed_at))]
 
 
 def _counted_module():

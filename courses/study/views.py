@@ -21,7 +21,7 @@ from courses.study.forms import AssignmentForm, ExtendForm
 from courses.video.services import watch_view
 from learning.accounts.forms import ConfirmForm
 from learning.extensions import db
-from learning.i18n import datetimeformat
+from learning.i18n import moment_text
 from learning.orgs.models import OrgUnit
 from learning.orgs.services import unit_paths
 from learning.permissions import is_admin, is_leader, require, require_role, scope_unit_ids
@@ -189,7 +189,7 @@ def extend_assignment(assignment_id: int):
         else:
             flash(_("The due time of %(period)s is now %(due)s.",
                     period=services.assignment_label(assignment),
-                    due=datetimeformat(assignment.due_at, "short")), "success")
+                    due=moment_text(assignment.due_at, "due")), "success")
             return redirect(url_for("study.assignments", _anchor=f"a{assignment.id}"))
     elif not form.is_submitted():
         form.due_at.data = assignment.due_at.astimezone(_zone()).replace(tzinfo=None)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext, to_user_timezone
+from flask_babel import ngettext
 from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import joinedload
 
@@ -23,6 +23,7 @@ from courses.study.services import now
 from learning.accounts.models import User
 from learning.audit.services import record
 from learning.extensions import db
+from learning.i18n import moment_text
 from learning.notifications.services import notify
 from learning.orgs.models import OrgUnit
 from learning.permissions import is_admin, scope_unit_ids
@@ -59,11 +60,6 @@ def assignment_title(assignment: Assignment) -> str:
     return title
 
 
-def local_time(moment: datetime) -> str:
-    """YYYY-MM-DD HH:MM in the site's time zone (what people read on their phones)."""
-    return to_user_timezone(moment).strftime("%Y-%m-%d %H:%M")
-
-
 def _study_url() -> str:
     """Where a reminder leads: 「我的学习」, which lists the assignment with its progress."""
     if has_request_context():
@@ -87,7 +83,7 @@ def _check_cooldown(assignment: Assignment, unit: OrgUnit, sender, moment: datet
     if last is not None:
         raise ReminderError(
             _("You reminded %(unit)s at %(sent)s; you can remind it again after %(next)s.",
-              unit=unit.name, sent=local_time(last), next=local_time(last + window)),
+              unit=unit.name, sent=moment_text(last), next=moment_text(last + window)),
             None, 429)
 
 
@@ -142,10 +138,10 @@ def paste_text(assignment: Assignment, unit: OrgUnit, groups: list[NotCompletedG
     lines = [
         _("Study assignment: %(title)s (%(unit)s)", title=assignment_title(assignment),
           unit=unit.name),
-        _("Due: %(due)s", due=local_time(assignment.due_at)),
+        _("Due: %(due)s", due=moment_text(assignment.due_at, "due")),
         ngettext("Not finished as of %(time)s: %(num)d person",
                  "Not finished as of %(time)s: %(num)d people", count,
-                 time=local_time(at or now())),
+                 time=moment_text(at or now())),
     ]
     for group in groups:
         names = separator.join(member.name for member in group.members)

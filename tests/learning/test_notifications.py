@@ -302,7 +302,7 @@ def test_api_lists_my_notifications_with_the_unread_count(app, client, org):
     assert body["unread_count"] == 2
     assert (body["page"], body["page_size"], body["total"], body["pages"]) == (1, 2, 3, 2)
     assert [n["text"] for n in body["notifications"]] == [
-        "Please finish the study assignment “三” soon (due 1/1/27, 12:00 AM).",
+        "Please finish the study assignment “三” soon (due Fri 2027-01-01 00:00).",
         "张三 mentioned you in “二”."]
     assert body["notifications"][0]["url"] == "" and body["notifications"][0]["read_at"] is None
     assert set(body["notifications"][0]) == {"id", "kind", "text", "url", "actor_id",

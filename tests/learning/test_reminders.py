@@ -126,9 +126,9 @@ def test_the_not_completed_members_get_one_notification_each_and_the_sender_none
     assert sorted(n.user_id for n in notes) == sorted(tree.expected)  # once each
     assert tree.sender.id not in {n.user_id for n in notes}
     with app.app_context():  # stored as a key: read in the site's language and date format
-        from learning.i18n import datetimeformat
+        from learning.i18n import moment_text
 
-        due = datetimeformat(tree.assignment.due_at, "short")
+        due = moment_text(tree.assignment.due_at, "due")
         texts = {note.id: note.text for note in notes}
     for note in notes:
         text = texts[note.id]

@@ -28,7 +28,7 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pytest
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -39,6 +39,7 @@ from courses.offline.services import LessonInput, record_lesson
 from learning.accounts.models import User
 from learning.audit.models import AuditEntry
 from learning.extensions import db
+from learning.i18n import moment_text
 from learning.notifications.models import Notification
 from learning.orgs.models import Membership, OrgUnit
 from learning.reports import figures
@@ -205,7 +206,7 @@ def test_period_page_shows_each_branch_as_computed_with_chart_totals_and_time(
     assert ("6 of 12 completed on time (50.0%); 1 late, 2 in progress, 3 not started"
             in unescape(page))
     with app.test_request_context("/"), force_locale("en"):
-        stamp = format_datetime(generated, "short")
+        stamp = moment_text(generated)  # the pages' date-time
     assert re.search(r"Generated at</dt>\s*<dd[^>]*>" + re.escape(stamp) + "</dd>", page)
 
     # The bars: one per branch in rank order, floored percentages, linked to the drill-down.
@@ -366,7 +367,7 @@ def test_reminder_form_notifies_the_laggards_logs_and_refuses_a_second_one(app, 
     with app.app_context():
         notified = set(db.session.scalars(
             select(Notification.user_id).where(Notification.kind == "reminder")))
-        texts = set(db.session.scalars(select(Notification.text)))
+        texts = {note.text for note in db.session.scalars(select(Notification))}  # a key: read
         reminder = db.session.scalars(select(Reminder)).one()
         assert (reminder.sender_id, reminder.unit_id, reminder.recipient_count) == \
             (t.people["lead_a"].id, t.branch_a.id, 3)

@@ -533,11 +533,11 @@ def test_thread_page_links_of_each_post(app, client, world):
 
 @pytest.mark.parametrize("zone_name", ["Asia/Shanghai", "Europe/Berlin", "America/New_York"])
 @pytest.mark.parametrize("locale_name", ["en", "zh_Hans_CN"])
-def test_post_times_read_as_datetimeformat_short_does(app, zone_name, locale_name, monkeypatch):
-    """Short times are formatted with the lookups done once per request (learning/i18n.py:
-    every template's `|datetimeformat('short')` and the thread's posts); the text is what
-    Flask-Babel's filter gives, across days, noon and midnight and the changes to and from
-    summer time."""
+def test_post_times_read_as_the_house_date_time(app, zone_name, locale_name, monkeypatch):
+    """Times are formatted with the lookups done once per request (learning/i18n.py: every
+    template's `|datetimeformat('short')` and the thread's posts); the text is what Babel gives
+    for the house pattern (DATE_FORMATS["datetime"]), across days, noon and midnight and the
+    changes to and from summer time."""
     import flask_babel
     import pytz
     from babel import Locale
@@ -552,10 +552,10 @@ def test_post_times_read_as_datetimeformat_short_does(app, zone_name, locale_nam
               datetime(2024, 10, 27, 0, 59, tzinfo=UTC), datetime(2024, 10, 27, 1, 1, tzinfo=UTC),
               datetime(2024, 11, 3, 5, 30, tzinfo=UTC), datetime(2024, 6, 1, 12, 0)]  # naive
     with app.test_request_context():
-        expected = [flask_babel.format_datetime(t, "short") for t in times[:50]]
+        expected = [flask_babel.format_datetime(t, "yyyy-MM-dd HH:mm") for t in times[:50]]
         assert [i18n.short_datetime(t) for t in times[:50]] == expected  # the app's own
         monkeypatch.setattr(i18n, "get_timezone", lambda: zone)
         monkeypatch.setattr(i18n, "get_locale", lambda: locale)
-        short = i18n.ShortTimes()
+        short = i18n.Moments("datetime")
         assert [short(t) for t in times] == [
-            format_datetime(t, "short", tzinfo=zone, locale=locale) for t in times]
+            format_datetime(t, "yyyy-MM-dd HH:mm", tzinfo=zone, locale=locale) for t in times]
