@@ -146,6 +146,10 @@ class MemberRowSchema(Schema):
     posts = fields.Integer()
     entered_late = fields.Boolean(metadata={
         "description": "补录: an offline lesson was entered for the member after the due time"})
+    watching = fields.String(allow_none=True, metadata={
+        "enum": ["not_watched", "not_finished", "not_answered", None],
+        "description": "in the 未学名单 only: what is missing of the first video module not "
+                       "done: 未观看 not_watched, 未看完 not_finished, 未答题 not_answered"})
 
 
 class PageArgs(Schema):

@@ -40,6 +40,7 @@ from learning.reports.figures import (
     UnitFigures,
     UnitReport,
 )
+from learning.reports.watching import STATE_WORDS
 from learning.workbooks import (
     BOLD,
     DATETIME,
@@ -193,14 +194,17 @@ def _members_table(members: Sequence[MemberRow]) -> _Table:
 
 def _not_completed_table(groups: Sequence[NotCompletedGroup]) -> _Table:
     """未学名单: a row per member who has not completed, with their unit's leaders."""
+    # The video column (未观看 / 未看完 / 未答题) only when someone on the list has one.
+    video = any(row.watching for group in groups for row in group.members)
     table = _Table([_("Unit"), _("Leader"), _("Name"), _("Username"), _("Status"),
-                    _("Modules completed"), _("Modules")],
-                   widths=[24, 20, 14, 16, 10, 12, 10])
+                    _("Modules completed"), _("Modules"), *([_("Video")] if video else [])],
+                   widths=[24, 20, 14, 16, 10, 12, 10, *([14] if video else [])])
     for group in groups:
         leaders = "、".join(group.leaders)
         for row in group.members:
             table.rows.append([group.unit_name, leaders, row.name, row.username,
-                               _status(row.status), row.done, row.total])
+                               _status(row.status), row.done, row.total,
+                               *([str(STATE_WORDS.get(row.watching, ""))] if video else [])])
     return table
 
 

@@ -61,6 +61,7 @@ from courses.study.services import now, roster_select
 from learning.accounts.models import User
 from learning.extensions import db
 from learning.orgs.models import Membership, OrgUnit
+from learning.reports import watching
 from quizzes.models import Attempt, Quiz
 
 
@@ -130,6 +131,9 @@ class MemberRow:
     quiz_attempts: int = 0
     # 补录: an offline lesson was entered for the member after the due time (courses.offline).
     entered_late: bool = False
+    # Only in the 未学名单: what is missing of the first video module not done
+    # (learning.reports.watching: not_watched | not_finished | not_answered), else None.
+    watching: str | None = None
 
 
 @dataclass
@@ -573,10 +577,12 @@ def _grouped(rows: list[MemberRow], leaders: dict[int, list[str]]) -> list[NotCo
 def not_completed(assignment: Assignment, unit: OrgUnit, at: datetime | None = None
                   ) -> list[NotCompletedGroup]:
     """未学名单: roster members at or below `unit` who have not done every module, grouped by
-    the unit they are counted in, with that unit's leaders (3 queries)."""
+    the unit they are counted in, with that unit's leaders, and what is missing of their video
+    modules (3 queries; up to 5 more when the assignment has video modules)."""
     shape, params = _member_params(assignment, unit, at)
     rows = [MemberRow(*row) for row in db.session.execute(
         _member_query(shape, incomplete=True), params)]
+    watching.mark_missing(assignment, rows)
     return _grouped(rows, _leaders({r.unit_id for r in rows}) if rows else {})
 
 

@@ -43,7 +43,7 @@ from learning.extensions import db
 from learning.i18n import datetimeformat
 from learning.orgs.models import OrgUnit
 from learning.permissions import can_remind, can_view_report, is_admin, is_leader, require_role
-from learning.reports import charts, exports, figures, overview, reminders, services
+from learning.reports import charts, exports, figures, overview, reminders, services, watching
 from learning.reports.services import target_rate
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -148,6 +148,7 @@ class _MemberLine(NamedTuple):
     best_score: str  # "83%", or "—"
     posts: int
     entered_late: bool = False  # 补录 (courses.offline)
+    videos: str = ""  # each video module's watched share and quiz score (reports.watching)
 
 
 def _member_lines(rows: list[figures.MemberRow], assignment, unit,
@@ -157,12 +158,13 @@ def _member_lines(rows: list[figures.MemberRow], assignment, unit,
     the page. The member id ends the link, so one url_for gives the prefix of them all."""
     prefix = url_for("reports.member", assignment_id=assignment.id, unit_id=unit.id,
                      user_id=0).removesuffix("0")
+    videos = watching.video_lines(assignment, [row.user_id for row in rows])
     return [_MemberLine(
         f"{prefix}{row.user_id}", row.name, row.unit_name, row.status, labels[row.status],
         f"{row.done}/{row.total}",
         datetimeformat(row.last_completed_at, "short") if row.last_completed_at else "—",
         "—" if row.best_score is None else f"{row.best_score:.0f}%", row.posts,
-        row.entered_late)
+        row.entered_late, "；".join(line.text() for line in videos.get(row.user_id, [])))
         for row in rows]
 
 
@@ -196,10 +198,12 @@ def member(assignment_id: int, unit_id: int, user_id: int):
     """One member of the roster: each module, when and how it was done, quiz and posts."""
     assignment, unit = services.assignment_at_unit_or_404(current_user, assignment_id, unit_id)
     row = figures.member_row(assignment, unit, user_id) or abort(404)
+    videos = watching.video_lines(assignment, [user_id]).get(user_id, [])
     return render_template("reports/member.html", assignment=assignment, unit=unit,
                            trail=_trail(unit), row=row, status_labels=STATUS_LABELS,
                            reason=exports.module_reason,
-                           modules=figures.member_modules(assignment, user_id))
+                           modules=figures.member_modules(assignment, user_id),
+                           videos={line.module_id: line for line in videos})
 
 
 def _not_completed_page(assignment, unit, form: ReminderForm, status: int = 200):
@@ -213,6 +217,7 @@ def _not_completed_page(assignment, unit, form: ReminderForm, status: int = 200)
         paste=reminders.paste_text(assignment, unit, groups), log=log,
         score_text=exports.quiz_score_text,
         recipients=reminders.recipients_of([r.id for r in log]), status_labels=STATUS_LABELS,
+        watching_words=watching.STATE_WORDS,
         can_remind=can_remind(current_user, unit) and assignment.closed_at is None,
     ), status
 
