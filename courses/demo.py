@@ -5,11 +5,16 @@ transaction, so the course exists only together with everything below). The stud
 written for this demo in our own words; they quote no real speech or letter.
 """
 
+import io
+import struct
+import zlib
 from datetime import timedelta
 
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from courses import progress
+from courses.catalog.attachments import save_upload
 from courses.models import Assignment, Course, Module, Progress
 from courses.offline import services as offline
 from learning.accounts.models import User
@@ -23,6 +28,16 @@ COURSE_TITLE = "绽放战疫青春·坚定制度自信"
 COURSE_SUMMARY = ("本专题围绕抗疫斗争中青年的表现和我国制度优势展开，分四个学习单元，"
                   "适合在手机上利用碎片时间学习，也可在学习小组的线下学习中集中研讨。")
 
+# The second module shows what lessons hold in practice and must still fit a phone (issue 18):
+# a 1600 px poster attached to the module, a 30-column table and a 300-character link.
+POSTER_MODULE = 1
+POSTER_SIZE = (1600, 900)
+_WIDE_TABLE = "\n".join([
+    "| 支部 | " + " | ".join(f"第{day}天" for day in range(1, 30)) + " |",
+    "|---" * 30 + "|",
+    *("| " + unit + " | " + " | ".join(str((day * 7 + row * 3) % 10 + 20) for day in range(1, 30))
+      + " |" for row, unit in enumerate(("第一团支部", "第二团支部", "第三团支部")))])
+_LONG_URL = "https://xuexi.example.org.cn/ziliao/" + "zhiduyoushi-" * 22 + "2020.html"
 MODULES = [
     ("青年在抗疫中的担当", 8, "reading", """\
 ## 学习导语
@@ -76,6 +91,16 @@ MODULES = [
 | 全民动员 | 社区、单位、家庭层层落实防控要求 |
 | 人民至上 | 不放弃每一位患者，救治费用有保障 |
 | 科技支撑 | 检测、研发、信息化手段快速跟进 |
+
+## 学习海报
+
+![学习海报：制度优势的体现](poster.png)
+
+## 各支部打卡情况（宽表格示例）
+
+""" + _WIDE_TABLE + """
+
+相关资料见：""" + _LONG_URL + """
 
 ## 学习提示
 
@@ -142,6 +167,22 @@ MODULES = [
 ]
 
 
+def poster_png(width: int, height: int) -> bytes:
+    """A plain PNG poster of the given size (red and gold bands), made without an image library."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    rows = []
+    for y in range(height):
+        band = (y * 6 // height) % 2
+        colour = bytes((200, 16, 46)) if band == 0 else bytes((255, 204, 0))
+        rows.append(b"\x00" + colour * width)  # filter byte 0, then RGB pixels
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b""))
+
+
 def load(logins: list) -> None:
     """Add the demo course (idempotently); may append (role, username, password) to logins."""
     if db.session.scalar(select(Course.id).where(Course.title == COURSE_TITLE)) is not None:
@@ -163,6 +204,10 @@ def load(logins: list) -> None:
         modules.append(module)
     db.session.flush()
     admin = db.session.scalar(select(User).where(User.username == "admin"))
+    # Attaching the poster renders the module's body again, now showing it.
+    save_upload(FileStorage(io.BytesIO(poster_png(*POSTER_SIZE)), filename="poster.png",
+                            content_type="image/png"),
+                course=course, module=modules[POSTER_MODULE], actor=admin)
     db.session.add(Assignment(
         course_id=course.id, unit_id=committee.id, title="第1期",
         starts_at=now - timedelta(days=3), due_at=now + timedelta(days=7),

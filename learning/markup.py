@@ -78,7 +78,7 @@ ALLOWED_ATTRIBUTES = {
     "audio": ["src", "controls", "preload", "title"],
     "source": ["src", "type"],
     "track": ["src", "kind", "srclang", "label", "default"],
-    "div": ["class"],
+    "div": ["class", "tabindex"],
     "span": ["class"],
     "input": ["type", "checked", "disabled"],
 }
@@ -86,6 +86,8 @@ ALLOWED_ATTRIBUTES = {
 _TABLE_BOX = "table-scroll"
 _MISSING_FILE = "missing-file"
 _CLASSES = {"div": _TABLE_BOX, "span": _MISSING_FILE}
+# A box that scrolls must be reachable by keyboard to be scrolled without a mouse (WCAG 2.1.1).
+_TABLE_BOX_ATTRS = {(None, "class"): _TABLE_BOX, (None, "tabindex"): "0"}
 _PLAYERS = frozenset({"video", "audio"})
 _MEDIA_TAGS = _PLAYERS | {"source", "track"}
 # Our own attachment files, as catalog.file serves them.
@@ -305,8 +307,8 @@ class _ContentPolicy(Filter):
     - replaces images that are not on our own server by their alt text;
     - removes link targets outside the URL policy and sets rel on every link;
     - wraps each image not already in a link in a link to itself (tap to open full size) and
-      each table not already in one in a <div class="table-scroll">, so that output given
-      back to it comes out unchanged;
+      each table not already in one in a focusable <div class="table-scroll">, so that output
+      given back to it comes out unchanged;
     - keeps a class only where _CLASSES allows it, and an <input> only as a disabled checkbox.
     The token stream comes from a parsed tree, so start and end tags are balanced.
     """
@@ -325,7 +327,7 @@ class _ContentPolicy(Filter):
                 boxed.append(not inside)
                 if not inside:
                     yield {"type": "StartTag", "name": "div", "namespace": token.get("namespace"),
-                           "data": {(None, "class"): _TABLE_BOX}}
+                           "data": _TABLE_BOX_ATTRS}
             if name == "img" and kind == "EmptyTag" and not links:
                 src = token["data"][(None, "src")]
                 yield {"type": "StartTag", "name": "a", "namespace": token.get("namespace"),
@@ -385,6 +387,7 @@ class _ContentPolicy(Filter):
                 if kind == "StartTag":
                     kept = _class(token) == _TABLE_BOX
                     divs.append(kept)
+                    token["data"] = _TABLE_BOX_ATTRS
                 else:
                     kept = divs.pop() if divs else False
                 if not kept:

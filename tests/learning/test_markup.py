@@ -684,11 +684,11 @@ def test_tables_scroll_in_their_own_box():
     header = "|" + "|".join(f"列{i}" for i in range(30)) + "|"
     out = render_markdown(header + "\n|" + "---|" * 30 + "\n|" + "x|" * 30)
     assert_safe(out)
-    assert out.startswith('<div class="table-scroll"><table>') and out.endswith("</table></div>")
+    assert out.startswith('<div class="table-scroll" tabindex="0"><table>') and out.endswith("</table></div>")
     assert out.count("table-scroll") == 1 and sanitize_html(out) == out
     # A pasted HTML table gets its box too; a <div> of the author's own is unwrapped.
     pasted = sanitize_html('<div class="x"><table><tr><td>1</td></tr></table></div>')
-    assert pasted.count("<div") == 1 and '<div class="table-scroll"><table>' in pasted
+    assert pasted.count("<div") == 1 and '<div class="table-scroll" tabindex="0"><table>' in pasted
 
 
 def test_task_list_items_are_read_only_checkboxes():
