@@ -25,14 +25,12 @@ from courses.models import Module
 from courses.permissions import can_view_module
 from learning.api import api_blueprint, api_requires
 from learning.extensions import db, limiter
-from learning.markup import stored_html
 from learning.orgs.models import OrgUnit
 
 blp = api_blueprint("api_discussions", __name__,
                     "Discussion threads on modules: posts, replies, moderation")
 
 POST_STATES = ("visible", "hidden", "deleted")
-EXCERPT_CHARS = 140
 
 
 # --- schemas --------------------------------------------------------------------------------
@@ -344,10 +342,6 @@ def _state(post: Post) -> str:
     return "hidden" if post.hidden_at is not None else "visible"
 
 
-def _excerpt(post: Post) -> str:
-    text = stored_html(post.body_html).striptags()
-    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
-
 
 class _Viewer:
     """What the caller may see and do with a page of posts, worked out in a constant number of
@@ -383,7 +377,7 @@ class _Viewer:
             parent_shown = post.parent.visible
             parent = {"id": post.parent.id, "author_name": self.names.get(post.parent.author_id),
                       "shown": parent_shown,
-                      "excerpt": _excerpt(post.parent)
+                      "excerpt": services.quote_excerpt(post.parent)
                       if parent_shown or post.parent.id in self.moderates else None}
         open_thread = not post.thread.locked or self.thread_moderator
         return {

@@ -60,7 +60,7 @@ from learning.accounts.models import User
 from learning.audit.services import record
 from learning.dbtypes import utcnow
 from learning.extensions import db
-from learning.markup import render_markdown
+from learning.markup import render_markdown, stored_html
 from learning.notifications.services import notify
 from learning.orgs.models import Membership, OrgUnit
 from learning.permissions import is_admin, is_leader, led_unit_ids_select, scope_unit_ids
@@ -68,6 +68,8 @@ from learning.permissions import is_admin, is_leader, led_unit_ids_select, scope
 TITLE_MAX = 200
 REASON_MAX = 500
 MAX_MENTIONS = 20  # a post naming more people notifies the first twenty
+# The quote above a reply: the start of the post it answers, the same on pages and in the API.
+QUOTE_CHARS = 120
 
 # "@name" not preceded by an ASCII letter, digit, "_", ".", "-" or "@" (so an e-mail address is
 # no mention, while "请@张三" is); usernames are [\w.@-]{2,64}, but a mention stops at "@".
@@ -687,6 +689,13 @@ def _notify_mentions(author, thread: Thread, post: Post, body: str, skip: set) -
     if readers:
         _notify(readers, "post.mention", {"name": author.display_name, "thread": thread.title},
                 post_url(post), author.id)
+
+
+def quote_excerpt(post: Post) -> str:
+    """The start of a post as plain text (whitespace collapsed, at most QUOTE_CHARS with the
+    ellipsis), for the quote above a reply; read from the stored HTML, nothing re-rendered."""
+    text = " ".join(stored_html(post.body_html).striptags().split())
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1].rstrip() + "…"
 
 
 def display_names(user_ids) -> dict[int, str]:

@@ -43,7 +43,6 @@ from learning.accounts.forms import ConfirmForm
 from learning.bounds import page_arg
 from learning.extensions import db
 from learning.i18n import short_datetime
-from learning.markup import stored_html
 from learning.orgs.models import Membership, OrgUnit
 from learning.permissions import require, require_role, scope_unit_ids
 
@@ -52,7 +51,6 @@ bp = Blueprint("discussions", __name__,
 
 THREADS_PER_PAGE = 20
 POSTS_PER_PAGE = 30
-QUOTE_CHARS = 120
 REPORTS_PER_PAGE = 20
 UNIT_CHOICES_MAX = 300  # a committee leader's select of groups stays a usable size
 
@@ -100,13 +98,6 @@ def _at_post(post: Post):
     page = _page_of(post)
     return redirect(url_for("discussions.thread_page", thread_id=post.thread_id,
                             page=page if page > 1 else None, _anchor=f"post-{post.id}"))
-
-
-def _excerpt(post: Post) -> str:
-    """The start of a post as plain text, for the quote above a reply (from the stored HTML:
-    no Markdown is rendered again)."""
-    text = " ".join(stored_html(post.body_html).striptags().split())
-    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1].rstrip() + "…"
 
 
 # --- the module's threads ------------------------------------------------------------------
@@ -259,7 +250,7 @@ class _PostView:
             self.quote = {
                 "id": parent.id,
                 "author": names.get(parent.author_id) or _("(former member)"),
-                "text": _excerpt(parent) if shown else None,
+                "text": services.quote_excerpt(parent) if shown else None,
                 "href": f"#post-{parent.id}" if parent.id in on_page
                 else links("post", parent.id),
             }
@@ -342,7 +333,7 @@ def _render_thread(thread: Thread, form: PostForm, *, page_number: int | None = 
     if replying_to is not None:
         reply_quote = {"id": replying_to.id,
                        "author": names.get(replying_to.author_id) or _("(former member)"),
-                       "text": _excerpt(replying_to)}
+                       "text": services.quote_excerpt(replying_to)}
     module = db.session.get(Module, thread.module_id)
     unit = db.session.get(OrgUnit, thread.unit_id) if thread.unit_id is not None else None
     return render_template(
