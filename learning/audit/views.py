@@ -9,8 +9,8 @@ from learning.accounts.models import LoginEvent
 from learning.audit.models import AuditEntry
 from learning.bounds import page_arg
 from learning.extensions import db
-from learning.permissions import can_view_audit_log, require_role
 from learning.messages import AUDIT_ACTIONS, AUDIT_GROUPS
+from learning.permissions import can_view_audit_log, require_role
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -21,7 +21,6 @@ def _admins_only():
     require_role(can_view_audit_log(current_user))
 
 
-@bp.get("/")
 def kind_choices() -> list[tuple[str, str, list[tuple[str, str]]]]:
     """The filter's named kinds: (group key, group name, [(action, action name)]), translated."""
     return [(group, str(name), [(action, str(entry.label))
@@ -30,7 +29,9 @@ def kind_choices() -> list[tuple[str, str, list[tuple[str, str]]]]:
             for group, name in AUDIT_GROUPS.items()]
 
 
+@bp.get("/")
 def index():
+    """The audit log, newest first, filtered by a named kind: one action, or a group of them."""
     action = request.args.get("action", "").strip()
     query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     error = None

@@ -198,7 +198,7 @@ def apply_import(data: bytes, filename: str, actor: User | None = None) -> Impor
          "password": password}
         for row, password in zip(new_rows, passwords, strict=True)
     ]
-    record("roster.import", f"imported roster {filename}", actor=actor,
+    record("roster.import", {"file": filename}, actor=actor,
            details={**plan.summary, "units_created": plan.units_to_create,
                     "updated": [{"row": c.row, "username": c.username, "changes": c.changes}
                                 for c in plan.changes if c.action == "updated"][:500]})
