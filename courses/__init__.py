@@ -23,9 +23,10 @@ def init_app(app: Flask) -> None:
     from learning.permissions import is_admin, is_leader
 
     app.extensions.setdefault("nav_links", []).extend([
-        (_l("Study tasks"), "study.assignments", lambda u: is_admin(u) or is_leader(u)),
-        (_l("Offline lessons"), "offline.index", can_list_offline_lessons),
-        (_l("Courses"), "catalog.course_index", can_author),
+        # (label, endpoint, who sees it, the menu it folds into: learning/navigation.py)
+        (_l("Study tasks"), "study.assignments", lambda u: is_admin(u) or is_leader(u), "study"),
+        (_l("Offline lessons"), "offline.index", can_list_offline_lessons, "study"),
+        (_l("Courses"), "catalog.course_index", can_author, "content"),
     ])
     from courses.series import init_app as init_series
 

@@ -153,11 +153,13 @@ def _template_globals(app: Flask) -> None:
 
     kind_labels = dict(KIND_CHOICES)
     def nav_links():
-        """Links feature packages registered in app.extensions["nav_links"], for this user."""
+        """The links and menus feature packages registered in app.extensions["nav_links"],
+        for this user (learning/navigation.py)."""
         from flask_login import current_user
 
-        return [(label, endpoint) for label, endpoint, visible
-                in app.extensions.get("nav_links", []) if visible(current_user)]
+        from learning.navigation import nav_items
+
+        return nav_items(app.extensions.get("nav_links", []), current_user)
 
     def unread_notifications() -> int:
         """The logged-in user's unread count for the navigation badge: one COUNT per request."""

@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
 
     app.extensions.setdefault("module_quiz_passed", []).append(module_quiz_passed)
     app.extensions.setdefault("nav_links", []).append(
-        (_l("Quizzes"), "quiz_admin.index", can_manage_quizzes))
+        (_l("Quizzes"), "quiz_admin.index", can_manage_quizzes, "content"))
     for name in _PAGES:
         app.register_blueprint(import_module(name).bp)
     for name in _APIS:

@@ -25,4 +25,4 @@ def init_app(app: Flask) -> None:
     from courses.discussions.permissions import can_view_reports
 
     app.extensions.setdefault("nav_links", []).append(
-        (_l("Reported posts"), "discussions.reports", can_view_reports))
+        (_l("Reported posts"), "discussions.reports", can_view_reports, "study"))

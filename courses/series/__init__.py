@@ -25,4 +25,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(series_cli)
     app.extensions.setdefault("demo_loaders", []).append(load_demo)  # after the courses' demo
     app.extensions.setdefault("nav_links", []).append(
-        (_l("Weekly series"), "series.index", can_list_series))
+        (_l("Weekly series"), "series.index", can_list_series, "study"))

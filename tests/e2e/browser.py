@@ -114,9 +114,14 @@ def _widest(page) -> list[str]:
 
 def nav_to(page, name: str) -> None:
     """Follow the main navigation's link `name`, opening the menu first where it is folded
-    away (on a phone), as a person would."""
+    away (on a phone), and the dropdown it is grouped in, as a person would."""
     menu = page.get_by_role("navigation", name="主导航")
     toggler = menu.get_by_role("button", name="菜单")
     if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
         toggler.click()
-    menu.get_by_role("link", name=name, exact=True).click()
+    link = menu.get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        folded = menu.locator(".dropdown").filter(
+            has=page.get_by_role("link", name=name, exact=True, include_hidden=True))
+        folded.locator(".dropdown-toggle").click()
+    link.click()

@@ -30,6 +30,20 @@ $CATEGORY: 浏览器测试/{size}
 
 
 @pytest.mark.usefixtures("live_server")
+def test_the_admins_navigation_fits_one_line_on_a_desktop(page):
+    """The admin sees every link; grouped into menus they fit one line at 1366 px (a second
+    line would be twice the brand's height); on a phone they fold behind 菜单 and open."""
+    login(page, "admin")
+    bar = page.get_by_role("navigation", name="主导航")
+    brand = page.locator(".navbar-brand").bounding_box()["height"]
+    if page.viewport_name == "desktop":
+        assert bar.bounding_box()["height"] < 2 * brand, "the navigation wraps to a second line"
+        expect(bar.get_by_role("link", name="操作日志", exact=True)).to_be_hidden()
+    nav_to(page, "操作日志")
+    expect(page.get_by_role("heading", level=1)).to_have_text("操作日志")
+
+
+@pytest.mark.usefixtures("live_server")
 def test_admin_imports_a_gift_bank(page, tmp_path):
     size = page.viewport_name
     bank = f"浏览器测试题库（{size}）"
