@@ -7,7 +7,8 @@ TRANSLATIONS := learning/translations
 PO := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test lint install dev-install translations extract-messages serve bench clean
+.PHONY: run test lint install dev-install translations extract-messages serve bench clean \
+	conformance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +54,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 test: dev-install node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# The API against its OpenAPI document (schemathesis, in-process) with many more generated
+# requests than the suite's run: CONFORMANCE_EXAMPLES per operation, mode and role, both engines.
+CONFORMANCE_EXAMPLES ?= 100
+conformance: dev-install
+	CONFORMANCE_EXAMPLES=$(CONFORMANCE_EXAMPLES) $(BIN)/pytest -p no:cacheprovider \
+		tests/learning/test_openapi_conformance.py
 
 # Production-style server (see README: SECRET_KEY, DATABASE_URL, REDIS_URL ...).
 serve: install

@@ -3,7 +3,8 @@
 Endpoints live next to their feature (`learning/orgs/api.py`, ...) as flask-smorest blueprints;
 the OpenAPI 3 document at /api/v1/openapi.json is generated from them, never written by hand.
 A request that carries `Authorization: Bearer <token>` is authenticated by that token alone
-(the session cookie is ignored), and only such requests skip the CSRF check.
+(the session cookie is ignored). Such requests skip the CSRF check, and so do those with neither
+a token nor a session: they are answered 401, as the document says, not "CSRF token missing".
 
 Every integer a request carries (query, body) must fit the database's INTEGER, and a `page` must
 be at most MAX_PAGE; the document says so (minimum/maximum on every integer), and a larger one is
@@ -17,13 +18,13 @@ from flask import Flask, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
-from flask_smorest.pagination import PaginationParameters
-from marshmallow import Schema, ValidationError, fields
+from flask_smorest.pagination import PaginationMetadataSchema, PaginationParameters
+from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser
 
 from learning.bounds import MAX_INT, MAX_PAGE, MIN_INT
 from learning.errors import json_error
-from learning.extensions import api, login_manager
+from learning.extensions import ErrorSchema, api, login_manager
 
 API_PREFIX = "/api/v1"
 
@@ -102,10 +103,25 @@ class BoundedParser(FlaskParser):
 
 
 class ApiBlueprint(Blueprint):
-    """A flask-smorest Blueprint whose every loaded integer is bounded."""
+    """A flask-smorest Blueprint with bounded integers and an honestly documented X-Pagination."""
 
     ARGUMENTS_PARSER = BoundedParser()
     PAGINATION_ARGUMENTS_PARSER = BoundedParser()
+
+    def alt_response(self, status_code, response=None, *, schema=None, **kwargs):
+        """Document another response; an error status answers the API's error shape
+        (learning/errors.py), or that and the schema given (an import's row errors: 422)."""
+        if response is None and str(int(status_code))[0] in "45":
+            schema = ErrorSchema if schema is None else {"anyOf": [ErrorSchema, schema]}
+        return super().alt_response(status_code, response, schema=schema, **kwargs)
+
+    def _document_pagination_metadata(self, spec, resp_doc):
+        # The header's value is JSON text, so the document says that (a header `content`),
+        # not that the header is an object (flask-smorest's `schema`, which no client can match).
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
+            "description": "Pagination metadata, as JSON",
+            "content": {"application/json": {"schema": PaginationMetadataSchema}},
+        }
 
 
 def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
@@ -137,13 +153,6 @@ def api_requires(policy):
         return wrapper
 
     return decorate
-
-
-class ErrorSchema(Schema):
-    code = fields.Integer(required=True)
-    status = fields.String(required=True)
-    message = fields.String(required=True)
-    errors = fields.Dict()
 
 
 def _integer_bounds(converter, field, ret, **kwargs) -> dict:

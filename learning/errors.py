@@ -42,17 +42,19 @@ def init_app(app: Flask) -> None:
     def _http_error(error: HTTPException):
         roll_back()  # first: after a database error nothing else could be read (transactions.py)
         code = error.code or 500
+        # The error's own headers (Allow on a 405, Retry-After ...) stay; its Content-Type does not.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if wants_json():
             data = getattr(error, "data", None) or {}
             custom = error.description != type(error).description
             message = data.get("message") or (error.description if custom else None)
-            return json_error(code, message, data.get("messages") or data.get("errors"))
+            body, _code = json_error(code, message, data.get("messages") or data.get("errors"))
+            return body, code, headers
         if code == 400 and getattr(error, "description", "").startswith("The CSRF"):
             message = _("Your form expired or was sent from another site. Reload and try again.")
         else:
             message = MESSAGES.get(code, lambda: error.description)()
-        response = render_template("errors/error.html", code=code, message=message), code
-        return response
+        return render_template("errors/error.html", code=code, message=message), code, headers
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

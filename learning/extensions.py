@@ -13,6 +13,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -43,9 +44,21 @@ limiter = Limiter(key_func=get_remote_address)
 cache = Cache(with_jinja2_ext=False)
 
 
+class ErrorSchema(Schema):
+    """The API's one error shape, as learning/errors.py writes it."""
+
+    code = fields.Integer(required=True, metadata={"description": "the HTTP status"})
+    status = fields.String(required=True, metadata={"description": "its name"})
+    message = fields.String(required=True, metadata={"description": "what went wrong"})
+    errors = fields.Dict(metadata={"description": "per location and field, e.g. "
+                                   '{"json": {"title": ["..."]}}'})
+
+
 class StudyHallApi(Api):
     """flask-smorest's Api without its app-wide JSON error handler: learning/errors.py answers
     HTML pages with HTML and /api/ paths with JSON in the same documented shape."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self):
         pass

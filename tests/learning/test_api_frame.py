@@ -1,6 +1,7 @@
 """The /api/v1 frame: personal bearer tokens, CSRF only for cookie callers, errors, OpenAPI."""
 
 import io
+import json
 import re
 from datetime import timedelta
 
@@ -338,3 +339,71 @@ def test_invalid_request_is_a_json_422_that_names_the_field(app, org):
                         headers=bearer(token))
     assert response.status_code == 422
     assert "dry_run" in str(response.get_json()["errors"])
+
+
+# --- conformance with the OpenAPI document (the whole API: test_openapi_conformance.py) --------
+
+
+def test_unauthenticated_writes_are_a_401_not_a_csrf_400(client, org):
+    """The document says 401 for a caller without a session or token, so that comes first."""
+    for method, path in (("POST", "/api/v1/courses"), ("PATCH", "/api/v1/courses/1"),
+                         ("DELETE", "/api/v1/posts/1"), ("PUT", "/api/v1/attempts/1/answers"),
+                         ("POST", "/api/v1/roster/import?dry_run=false")):
+        assert_unauthorized(client.open(path, method=method, json={}))
+
+
+def test_a_logged_out_session_cookie_writes_nothing_either(app, client, org):
+    login(client, "admin")
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    assert_unauthorized(client.post("/api/v1/roster/import?dry_run=false",
+                                    data=roster_upload()))
+    assert not user_exists(app, "zhangsan")
+
+
+def test_a_refused_method_names_the_allowed_ones(app, client, org):
+    token = token_for(app, "member")
+    response = app.test_client().open("/api/v1/me", method="TRACE", headers=bearer(token))
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "HEAD"}
+    assert response.get_json()["code"] == 405
+    login(client, "member")
+    response = client.open("/account/tokens", method="TRACE")  # pages too
+    assert response.status_code == 405 and "GET" in response.headers["Allow"]
+
+
+def test_the_pagination_header_is_documented_as_the_json_it_is(app, org):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    documented = spec["paths"]["/api/v1/offline-lessons"]["get"]["responses"]["200"]["headers"]
+    header = documented["X-Pagination"]
+    assert "schema" not in header  # not "an object": a header is text
+    assert header["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PaginationMetadata"}
+    token = token_for(app, "leader_in")
+    response = app.test_client().get("/api/v1/offline-lessons", headers=bearer(token))
+    assert response.status_code == 200
+    metadata = json.loads(response.headers["X-Pagination"])
+    assert set(metadata) <= set(spec["components"]["schemas"]["PaginationMetadata"]["properties"])
+    assert metadata["total"] == 0
+
+
+def test_an_import_422_is_documented_as_the_error_shape_or_the_files_problems(app, org):
+    """A request that fails validation answers the error shape; a file with bad rows answers
+    the import's result; the document names both for 422."""
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    for path, result in (("/api/v1/roster/import", "RosterImportResult"),
+                         ("/api/v1/banks/import", "BankImportResult")):
+        content = spec["paths"][path]["post"]["responses"]["422"]["content"]["application/json"]
+        assert content["schema"] == {"anyOf": [{"$ref": "#/components/schemas/Error"},
+                                               {"$ref": f"#/components/schemas/{result}"}]}
+    error = spec["components"]["schemas"]["Error"]
+    assert set(error["required"]) == {"code", "status", "message"}
+    token = token_for(app, "admin")
+    api = app.test_client()
+    invalid = api.post("/api/v1/roster/import", headers=bearer(token)).get_json()  # no file
+    assert set(invalid) <= set(error["properties"]) and set(error["required"]) <= set(invalid)
+    bad_row = "姓名,用户名,所属组织,角色\n张三,zhangsan,测试团委/第一团支部,队长\n"
+    response = api.post("/api/v1/roster/import?dry_run=true", data=roster_upload(bad_row),
+                        headers=bearer(token))
+    assert response.status_code == 422
+    result = spec["components"]["schemas"]["RosterImportResult"]["properties"]
+    assert set(response.get_json()) <= set(result) and response.get_json()["errors"]
