@@ -188,6 +188,7 @@ def create_assignment(args):
 
 
 @blp.post("/assignments/<int:assignment_id>/extend")
+@api_requires(lambda user: is_admin(user) or is_leader(user))
 @blp.arguments(AssignmentExtendSchema)
 @blp.response(200, AssignmentSchema)
 def extend_assignment(args, assignment_id: int):

@@ -26,6 +26,10 @@ ENDPOINTS = [
     ("GET", "/study/assignments/", LEADERS_PAGE),
     ("GET", "/study/assignments/new", LEADERS_PAGE),
     ("POST", "/study/assignments/new", LEADERS_PAGE),  # empty form: re-shown with errors
+    ("GET", "/study/assignments/{assignment}/extend",
+     {"anonymous": "login", "member": 403, "leader_in": 200, "leader_out": 404, "admin": 200}),
+    ("POST", "/study/assignments/{assignment}/extend",  # empty form: re-shown with errors
+     {"anonymous": "login", "member": 403, "leader_in": 200, "leader_out": 404, "admin": 200}),
     ("POST", "/study/assignments/{assignment}/close",
      {"anonymous": "login", "member": 403, "leader_in": 302, "leader_out": 404, "admin": 302}),
     ("GET", "/api/v1/study/assignments", ANY_USER_API),
@@ -35,6 +39,8 @@ ENDPOINTS = [
     ("POST", "/api/v1/study/modules/{other_module}/heartbeat", {**ANY_USER_API, "member": 404}),
     ("POST", "/api/v1/study/modules/{module}/complete", ANY_USER_POST_API),
     ("POST", "/api/v1/assignments",  # empty body: 422 once past the role check
+     {"anonymous": 401, "member": 403, "leader_in": 422, "leader_out": 422, "admin": 422}),
+    ("POST", "/api/v1/assignments/{assignment}/extend",  # empty body: 422
      {"anonymous": 401, "member": 403, "leader_in": 422, "leader_out": 422, "admin": 422}),
     ("POST", "/api/v1/assignments/{assignment}/close",
      {"anonymous": 401, "member": 403, "leader_in": 200, "leader_out": 404, "admin": 200}),
