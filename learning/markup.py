@@ -220,6 +220,47 @@ def stored_html(html: str) -> Markup:
     return Markup(html or "")
 
 
+# A stored post's HTML cut into tags and the text between them (our own output: well formed,
+# text escaped, no "<" or ">" inside an attribute value).
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+# Inside these a mention stays as written: code is code, and a link already goes somewhere.
+_NO_MENTION_TAGS = frozenset({"a", "code", "pre"})
+_TAG_NAME = re.compile(r"<(/?)([A-Za-z0-9]+)")
+
+
+def show_mentions(stored: str, names: dict[str, str]) -> Markup:
+    """Stored post HTML with each "@username" of `names` (lowercase username -> display name)
+    shown as the person's current name: <span class="mention" title="@username">@name</span>.
+
+    Run when the page is shown, so a renamed member reads right in old posts; the stored HTML
+    keeps the username. "@name" is matched as discussions.services reads it when saving: not
+    after an ASCII letter, digit, "_", ".", "-" or "@" (an e-mail address is no mention), and an
+    ASCII username not followed by more of an ASCII name ("@li" is not "@lily")."""
+    if not stored or not names or "@" not in stored:
+        return Markup(stored or "")
+    alternatives = sorted(names, key=len, reverse=True)
+    pattern = re.compile(
+        "(?<![A-Za-z0-9_.@-])@(" + "|".join(
+            re.escape(n) + (r"(?![A-Za-z0-9_]|[.\-][A-Za-z0-9_])" if n.isascii() else "")
+            for n in alternatives) + ")", re.IGNORECASE)
+
+    def mention(match: re.Match) -> str:
+        username = match.group(1).lower()
+        return (f'<span class="mention" title="@{html.escape(username)}">'
+                f"@{html.escape(names[username])}</span>")
+
+    parts, skipped = [], 0  # > 0 inside a link, code or pre
+    for piece in _TAG_OR_TEXT.split(stored):
+        if piece.startswith("<"):
+            tag = _TAG_NAME.match(piece)
+            if tag and tag.group(2).lower() in _NO_MENTION_TAGS:
+                skipped += -1 if tag.group(1) else 1
+            parts.append(piece)
+        else:
+            parts.append(piece if skipped > 0 else pattern.sub(mention, piece))
+    return Markup("".join(parts))
+
+
 def to_plain_text(text: str, limit: int | None = None) -> str:
     """Markdown -> plain text for previews/notifications.
 

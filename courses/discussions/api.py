@@ -95,7 +95,8 @@ class PostSchema(Schema):
     edited_at = fields.DateTime(allow_none=True)
     state = fields.String(metadata={"enum": list(POST_STATES)})
     body_html = fields.String(allow_none=True, metadata={
-        "description": "sanitised HTML; null for a hidden or deleted post unless I moderate it"})
+        "description": "sanitised HTML, @mentions showing the person's current name; null for "
+        "a hidden or deleted post unless I moderate it"})
     body_md = fields.String(allow_none=True, metadata={
         "description": "the Markdown source: for its author (to edit) and its moderators"})
     hidden_at = fields.DateTime(allow_none=True)
@@ -355,6 +356,8 @@ class _Viewer:
         parents = [p.parent for p in posts if p.parent_id is not None and p.parent is not None]
         self.names = services.display_names(
             [p.author_id for p in posts] + [p.author_id for p in parents] + list(extra_names))
+        self.mentions = services.mention_names(
+            [p for p in posts if p.visible or p.id in moderates])
         self.revisions: dict[int, list] = {}
         if moderates:
             for rev in db.session.scalars(
@@ -385,7 +388,7 @@ class _Viewer:
             "author_name": self.names.get(post.author_id), "parent_id": post.parent_id,
             "parent": parent, "created_at": post.created_at, "edited_at": post.edited_at,
             "state": state,
-            "body_html": post.body_html if shown else None,
+            "body_html": str(services.post_html(post, self.mentions)) if shown else None,
             "body_md": post.body_md if moderates or (own and state == "visible") else None,
             "hidden_at": post.hidden_at, "deleted_at": post.deleted_at,
             # Readers see why a post was hidden (the thread page says it too), not its text.

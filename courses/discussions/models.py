@@ -75,6 +75,18 @@ class Post(db.Model):
         return self.deleted_at is None and self.hidden_at is None
 
 
+class PostMention(db.Model):
+    """A reader named in a post as @username: the id is kept, so the page shows the person's
+    current display name (discussions.services.mention_names)."""
+
+    __tablename__ = "post_mentions"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+
+
 class PostRevision(db.Model):
     """An earlier text of an edited post, for moderators."""
 

@@ -32,6 +32,7 @@ from courses.discussions.models import (
     KINDS,
     SCOPES,
     Post,
+    PostMention,
     PostReport,
     PostRevision,
     Thread,
@@ -60,7 +61,7 @@ from learning.accounts.models import User
 from learning.audit.services import record
 from learning.dbtypes import utcnow
 from learning.extensions import db
-from learning.markup import render_markdown, stored_html
+from learning.markup import render_markdown, show_mentions, stored_html
 from learning.notifications.services import notify
 from learning.orgs.models import Membership, OrgUnit
 from learning.permissions import is_admin, is_leader, led_unit_ids_select, scope_unit_ids
@@ -375,7 +376,7 @@ def add_post(user, thread: Thread, body: str, parent: Post | None = None) -> Pos
         _notify([parent_author.id], "post.reply",
                 {"name": user.display_name, "thread": thread.title}, post_url(post), user.id)
         notified.add(parent_author.id)
-    _notify_mentions(user, thread, post, body, skip=notified)
+    _save_mentions(user, thread, post, body, skip=notified)
     module = thread_module(thread)
     if module is not None:
         check_completion(user.id, module)
@@ -409,7 +410,7 @@ def edit_post(user, post: Post, body: str) -> Post:
     db.session.flush()
     _trim_revisions(post.id)
     already = {u.id for u in mentioned_users(old)} | {user.id}
-    _notify_mentions(user, thread, post, body, skip=already)
+    _save_mentions(user, thread, post, body, skip=already)
     return post
 
 
@@ -682,13 +683,98 @@ def mentioned_users(text: str) -> list[User]:
     return users
 
 
-def _notify_mentions(author, thread: Thread, post: Post, body: str, skip: set) -> None:
-    """Notify the @mentioned users who may read the thread (nobody else learns it exists)."""
-    readers = [u.id for u in mentioned_users(body)
-               if u.id not in skip and u.id != author.id and can_view_thread(u, thread)]
+def _save_mentions(author, thread: Thread, post: Post, body: str, skip: set) -> None:
+    """Keep the ids of the @mentioned users who may read the thread (the page shows their
+    current names) and notify those not in `skip`; nobody else learns the thread exists."""
+    readers = [u for u in mentioned_users(body) if can_view_thread(u, thread)]
+    db.session.execute(delete(PostMention).where(PostMention.post_id == post.id))
     if readers:
-        _notify(readers, "post.mention", {"name": author.display_name, "thread": thread.title},
+        db.session.add_all(PostMention(post_id=post.id, user_id=u.id) for u in readers)
+        db.session.flush()
+    told = [u.id for u in readers if u.id not in skip and u.id != author.id]
+    if told:
+        _notify(told, "post.mention", {"name": author.display_name, "thread": thread.title},
                 post_url(post), author.id)
+
+
+def mention_names(posts) -> dict[int, dict[str, str]]:
+    """{post id: {username: current display name}} of the people the posts mention, in one
+    query, and none when no post has an "@" in it (most pages)."""
+    ids = [p.id for p in posts if "@" in (p.body_html or "")]
+    if not ids:
+        return {}
+    found: dict[int, dict[str, str]] = {}
+    for row in db.session.execute(
+            select(PostMention.post_id, User.username, User.display_name)
+            .join(User, User.id == PostMention.user_id)
+            .where(PostMention.post_id.in_(ids))):
+        found.setdefault(row.post_id, {})[row.username.lower()] = row.display_name
+    return found
+
+
+def post_html(post: Post, names: dict[int, dict[str, str]]):
+    """A post's stored HTML with its mentions showing current names (`names` from
+    mention_names)."""
+    return show_mentions(post.body_html, names.get(post.id, {}))
+
+
+# --- the people a mention may name -----------------------------------------------------------
+
+MENTION_CANDIDATES = 40  # looked at per lookup (each is checked against the thread)
+MENTION_SHOWN = 8  # offered to the writer
+
+
+def mention_candidates(user, thread: Thread, prefix: str) -> list[dict]:
+    """Up to MENTION_SHOWN active people (the writer aside) who may read `thread` whose display
+    name or username starts with or contains `prefix` (starts-with first): id, name, username,
+    and the name of their deepest unit when two offered share a display name. A group thread
+    offers only its group's people (members of the unit or below, leaders of it or above)."""
+    text = " ".join((prefix or "").split())[:64]
+    if not text or not can_view_thread(user, thread):
+        return []
+    query = (select(User)
+             .where(User.active.is_(True),
+                    or_(User.display_name.icontains(text, autoescape=True),
+                        User.username.icontains(text, autoescape=True)))
+             .order_by(or_(User.display_name.istartswith(text, autoescape=True),
+                           User.username.istartswith(text, autoescape=True)).desc(),
+                       User.display_name, User.id)
+             .limit(MENTION_CANDIDATES))
+    unit = thread_unit(thread)
+    if unit is not None:
+        query = query.where(select(Membership.id).join(OrgUnit, OrgUnit.id == Membership.unit_id)
+                            .where(Membership.user_id == User.id,
+                                   or_(OrgUnit.path.startswith(unit.path, autoescape=True),
+                                       and_(Membership.role == "leader",
+                                            literal(unit.path).like(OrgUnit.path + "%"))))
+                            .exists())
+    people: list[User] = []
+    for person in db.session.scalars(query):  # stop checking once enough are found
+        if person.id != user.id and can_view_thread(person, thread):
+            people.append(person)
+            if len(people) == MENTION_SHOWN:
+                break
+    counts: dict[str, int] = {}
+    for person in people:
+        counts[person.display_name] = counts.get(person.display_name, 0) + 1
+    repeated = [p.id for p in people if counts[p.display_name] > 1]
+    units = _deepest_unit_names(repeated)
+    return [{"id": p.id, "name": p.display_name, "username": p.username,
+             "unit": units.get(p.id) if counts[p.display_name] > 1 else None} for p in people]
+
+
+def _deepest_unit_names(user_ids: list[int]) -> dict[int, str]:
+    """{user id: name of the deepest unit they are a member of}, in one query."""
+    if not user_ids:
+        return {}
+    names: dict[int, tuple[int, str]] = {}
+    for row in db.session.execute(
+            select(Membership.user_id, OrgUnit.depth, OrgUnit.name)
+            .join(OrgUnit, OrgUnit.id == Membership.unit_id)
+            .where(Membership.user_id.in_(user_ids), Membership.role == "member")):
+        if row.user_id not in names or row.depth > names[row.user_id][0]:
+            names[row.user_id] = (row.depth, row.name)
+    return {user_id: name for user_id, (_, name) in names.items()}
 
 
 def quote_excerpt(post: Post) -> str:

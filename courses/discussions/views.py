@@ -6,6 +6,7 @@
 - /threads/<id>[?page=n&reply_to=p]   the posts, oldest first, 30 a page; the reply form
 - /threads/<id>/posts                 POST: post, or reply to `parent_id`
 - /threads/<id>/lock|unlock|pin|unpin POST: moderators
+- /threads/<id>/mentions?q=...        JSON: the people a mention may name (the reply box's @)
 - /posts/<id>                         a post's place: its thread at the right page
 - /posts/<id>/edit                    my post, within the edit window
 - /posts/<id>/delete|report|hide|unhide   POST
@@ -16,7 +17,8 @@ Load, then authorise: a thread (or post) the user may not see is a 404 like a mi
 action on one they see but may not take is a 403. The rules themselves are
 discussions.services'. Replies show a short quote of the post they answer, so the list stays
 flat, which reads best on a phone. Posting (threads, replies and edits, pages and API
-together) is rate-limited per user by DISCUSSION_POST_LIMIT.
+together) is rate-limited per user by DISCUSSION_POST_LIMIT; the mention lookup, asked as the
+writer types, by DISCUSSION_LOOKUP_LIMIT.
 """
 
 from __future__ import annotations
@@ -25,7 +27,16 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
@@ -41,7 +52,7 @@ from courses.models import Module
 from courses.permissions import can_view_module
 from learning.accounts.forms import ConfirmForm
 from learning.bounds import page_arg
-from learning.extensions import db
+from learning.extensions import db, limiter
 from learning.i18n import short_datetime
 from learning.orgs.models import Membership, OrgUnit
 from learning.permissions import require, require_role, scope_unit_ids
@@ -217,7 +228,7 @@ class _PostView:
 
     def __init__(self, post: Post, *, user_id: int, names: dict, moderates: bool,
                  revisions: list, open_thread: bool, can_post: bool, on_page: set[int],
-                 parent_moderated: bool, links: _Links, when):
+                 parent_moderated: bool, links: _Links, when, mentions: dict):
         own = post.author_id is not None and post.author_id == user_id
         visible = post.visible
         self.post = post
@@ -230,6 +241,7 @@ class _PostView:
         self.hidden = post.hidden_at is not None
         self.moderates = moderates
         self.show_text = visible or moderates
+        self.body = services.post_html(post, mentions) if self.show_text else None
         self.revisions = revisions if moderates else []
         self.hidden_by = names.get(post.hidden_by_id) if moderates else None
         self.can_edit = (own and visible and open_thread
@@ -324,10 +336,12 @@ def _render_thread(thread: Thread, form: PostForm, *, page_number: int | None = 
     on_page = {p.id for p in posts}
     open_thread = not thread.locked or thread_moderator
     links, when = _Links(thread, page.page), short_datetime
+    mentions = services.mention_names([p for p in posts if p.visible or p.id in moderates])
     views = [_PostView(p, user_id=user.id, names=names, moderates=p.id in moderates,
                        revisions=revisions.get(p.id, []), open_thread=open_thread,
                        can_post=can_post, on_page=on_page,
-                       parent_moderated=p.parent_id in moderates, links=links, when=when)
+                       parent_moderated=p.parent_id in moderates, links=links, when=when,
+                       mentions=mentions)
              for p in posts]
     reply_quote = None
     if replying_to is not None:
@@ -381,6 +395,29 @@ def reply(thread_id: int):
         return _render_thread(thread, form, page_number=page_number, status=error.status)
     flash(_("Posted."), "success")
     return _at_post(post)
+
+
+def _reader_key() -> str:
+    """Rate-limit key of the mention lookup: the signed-in reader."""
+    return f"mention-lookup:{getattr(current_user, 'id', '')}"
+
+
+# One budget per reader; the script asks once per pause in typing after an "@".
+lookup_limit = limiter.shared_limit(
+    lambda: current_app.config.get("DISCUSSION_LOOKUP_LIMIT", "120 per minute"),
+    scope="mention-lookup", key_func=_reader_key)
+
+
+@bp.get("/threads/<int:thread_id>/mentions")
+@lookup_limit
+@login_required
+def mention_candidates(thread_id: int):
+    """JSON {"people": [{id, name, username, unit}]}: who an "@" + `q` may name in this
+    thread (people who may read it; a group thread's group only); unit only for repeated
+    names."""
+    thread = _thread_or_404(thread_id)
+    query = request.args.get("q", "")
+    return jsonify(people=services.mention_candidates(current_user, thread, query))
 
 
 @bp.get("/posts/<int:post_id>")

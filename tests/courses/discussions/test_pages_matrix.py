@@ -81,6 +81,11 @@ ENDPOINTS = [
     ("POST", "/threads/{group_thread}/unlock", GROUP_A_MODERATORS),
 ]
 
+# JSON asked by the reply box's script, not a page to reach by links.
+DEDICATED = {
+    "/threads/<int:thread_id>/mentions": "test_mentions (its group only; outsiders 404; login)",
+}
+
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_discussion_pages_role_matrix(app, client, org, persona, discussion):
