@@ -93,12 +93,12 @@
       item.appendChild(name);
       if (person.unit) {
         var unit = document.createElement("span");
-        unit.className = "text-body-secondary ms-2";
+        unit.className = "mention-detail ms-2";
         unit.textContent = person.unit;
         item.appendChild(unit);
       }
       var handle = document.createElement("span");
-      handle.className = "text-body-secondary small ms-2";
+      handle.className = "mention-detail small ms-2";
       handle.textContent = "@" + person.username;
       item.appendChild(handle);
       // Keep the focus (and the caret) in the text box when the option is pressed.
