@@ -3,9 +3,9 @@
     .venv/bin/python bench/worst_inputs.py [--runs 3]
 
 Seeds a small site (SQLite in a temporary folder), then times, each the best of `--runs`:
-- module bodies: render_markdown of the worst shapes that the caps still accept (50,000
-  characters, blocks of at most MAX_BLOCK_LINES lines), and of the 11.7 s input of the probe
-  (now shown literally: forms refuse it, see learning/markup.py);
+- module bodies: render_markdown of the worst shapes that the caps still accept (characters,
+  lines and marks: learning/markup.py's too_dense; blocks of at most MAX_BLOCK_LINES lines),
+  and of the 11.7 s input of the probe (now shown literally: forms refuse it);
 - a GIFT dry run through the API at the cap (MAX_QUESTIONS questions), and of files just over
   it and of 250,000 questions (refused with one message: reading stops at the first one over);
 - a post edit through the API: 10,000 characters of the worst Markdown shape, on a post whose
@@ -29,17 +29,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import harness
 from learning.extensions import db
-from learning.markup import MAX_BLOCK_LINES, MAX_SOURCE_CHARS, render_markdown
+from learning.markup import MAX_BLOCK_LINES, MAX_SOURCE_CHARS, render_markdown, too_dense
 from quizzes.formats.questions import MAX_QUESTIONS
 
 LINE = 2.0  # seconds
 
 
+def at_caps(text: str) -> str:
+    """The longest prefix of `text` that the caps still accept (characters, lines, marks)."""
+    low, high = 0, min(len(text), MAX_SOURCE_CHARS)
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if not too_dense(text[:middle]) else (low, middle - 1)
+    return text[:low]
+
+
 def blocks_of(unit: str, chars: int = MAX_SOURCE_CHARS) -> str:
-    """`unit` repeated in blocks of MAX_BLOCK_LINES lines, blank lines between, `chars` long."""
+    """`unit` repeated in blocks of MAX_BLOCK_LINES lines, blank lines between, within the caps."""
     block = unit * (MAX_BLOCK_LINES // unit.count("\n"))
     text = (block + "\n") * (chars // (len(block) + 1) + 1)
-    return text[:chars]
+    return at_caps(text[:chars])
 
 
 BODIES = {
@@ -47,8 +56,9 @@ BODIES = {
     "body: ATX headings": blocks_of("a\n# b\n"),
     "body: rules": blocks_of("a\n***\n"),
     "body: table rows": blocks_of("|a|b|\n|-|-|\n"),
-    "body: paragraphs": "a\n\n" * (MAX_SOURCE_CHARS // 3),
-    "body: emphasis": ("*a* " * (MAX_SOURCE_CHARS // 4)),
+    "body: paragraphs": at_caps("a\n\n" * (MAX_SOURCE_CHARS // 3)),
+    "body: emphasis": at_caps("*a* " * (MAX_SOURCE_CHARS // 4)),
+    "body: links": at_caps("[a](b) " * (MAX_SOURCE_CHARS // 7)),
     "body: list items": blocks_of("- a\n"),
     "body: the probe's input": "a\n=\n" * (MAX_SOURCE_CHARS // 4),
 }

@@ -117,6 +117,15 @@ MAX_SOURCE_CHARS = 50_000
 # this long is never prose: a speech pasted with its line wraps has a few hundred lines, and
 # forms refuse longer ones with a message naming the line (see longest_block).
 MAX_BLOCK_LINES = 500
+# Within those bounds the cost is about linear in the number of elements, which a dense shape
+# ("|a|b|" rows, "*a* " runs, one-line paragraphs) makes thousands of times larger than prose:
+# 50,000 characters of such shapes took 2-3 s of CPU, a 38,000-character speech 20 ms. Counting
+# lines and Markdown's marker characters bounds the elements (at these numbers the densest shape
+# takes under 0.8 s, bench/worst_inputs.py); a congress report pasted with its line wraps has
+# under 2,000 lines and a few hundred markers.
+MAX_LINES = 5_000
+MAX_MARKERS = 8_000
+_MARKERS = re.compile(r"[*_#|=+>`\[\]!<~-]")
 # How far ahead, and how deeply nested, a link's closing "]" or ")" may be (see _BoundedScan).
 _BRACKET_SCAN_CHARS = 2_000
 _BRACKET_NESTING = 8
@@ -164,7 +173,7 @@ def render_markdown(text: str, media: dict[str, MediaSource] | None = None,
     source = _CONTROL_CHARS.sub("", text)
     state = _state()
     raw_html = None
-    if len(source) <= MAX_SOURCE_CHARS and longest_block(source)[1] <= MAX_BLOCK_LINES:
+    if not too_dense(source) and longest_block(source)[1] <= MAX_BLOCK_LINES:
         try:
             state.md.reset()
             state.md.media = media or {}
@@ -180,6 +189,18 @@ def render_markdown(text: str, media: dict[str, MediaSource] | None = None,
             f"<p>{html.escape(block, quote=False)}</p>" for block in source.split("\n\n")
         )
     return Markup(state.cleaner.clean(raw_html))
+
+
+def too_dense(text: str) -> str | None:
+    """Which bound a Markdown source is over ("chars", "lines" or "markers"), or None: such a
+    source is shown literally, and forms refuse it (see MAX_LINES)."""
+    if len(text) > MAX_SOURCE_CHARS:
+        return "chars"
+    if text.count("\n") + text.count("\r") - text.count("\r\n") >= MAX_LINES:
+        return "lines"
+    if len(_MARKERS.findall(text)) > MAX_MARKERS:
+        return "markers"
+    return None
 
 
 def longest_block(text: str) -> tuple[int, int]:

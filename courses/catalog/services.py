@@ -12,7 +12,15 @@ from courses.models import COMPLETION_RULES, Course, Module, ModuleRevision
 from courses.video.media import module_media
 from learning.audit.services import record
 from learning.extensions import db
-from learning.markup import MAX_BLOCK_LINES, MAX_SOURCE_CHARS, longest_block, render_markdown
+from learning.markup import (
+    MAX_BLOCK_LINES,
+    MAX_LINES,
+    MAX_MARKERS,
+    MAX_SOURCE_CHARS,
+    longest_block,
+    render_markdown,
+    too_dense,
+)
 
 COURSE_FIELDS = ("title", "summary", "published", "position")
 MODULE_FIELDS = ("title", "body_md", "estimated_minutes", "completion_rule", "min_posts",
@@ -55,9 +63,16 @@ def rule_error(completion_rule: str, min_posts: int | None) -> str | None:
 def _check_module(values: dict) -> None:
     if not (values.get("title") or "").strip():
         raise CatalogError("title", _("A module needs a title."))
-    if len(values.get("body_md") or "") > MAX_SOURCE_CHARS:
+    dense = too_dense(values.get("body_md") or "")
+    if dense == "chars":
         raise CatalogError("body_md", _("The body is longer than %(n)d characters.",
                                         n=MAX_SOURCE_CHARS))
+    if dense == "lines":
+        raise CatalogError("body_md", _("The body has more than %(n)d lines.", n=MAX_LINES))
+    if dense == "markers":
+        raise CatalogError("body_md", _(
+            "The body has more than %(n)d Markdown marks (* _ # | = + > ` [ ] ! < ~ -); "
+            "split it into several modules.", n=MAX_MARKERS))
     first, count = longest_block(values.get("body_md") or "")
     if count > MAX_BLOCK_LINES:
         raise CatalogError("body_md", _(

@@ -436,3 +436,20 @@ def test_api_module_body_with_too_many_lines_in_one_block_is_422(app, client, or
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Module)) == 1
         assert "a\n=" not in db.session.get(Module, module_id).body_md
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("a\n\n" * 2_500, "The body has more than 5000 lines."),
+    ("|a|b|c|d|\n" * 1_700, "The body has more than 8000 Markdown marks"),
+])
+def test_module_bodies_too_dense_to_render_quickly_are_refused(app, client, org, make_course,
+                                                                body, message):
+    course = make_course(modules=0)
+    admin_client(client, org)
+    in_english(client)
+    response = post_form(client, f"/admin/courses/{course.id}/modules/new",
+                         module_form(body_md=body))
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Module)) == 0

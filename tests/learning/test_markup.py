@@ -684,7 +684,8 @@ def test_tables_scroll_in_their_own_box():
     header = "|" + "|".join(f"列{i}" for i in range(30)) + "|"
     out = render_markdown(header + "\n|" + "---|" * 30 + "\n|" + "x|" * 30)
     assert_safe(out)
-    assert out.startswith('<div class="table-scroll" tabindex="0"><table>') and out.endswith("</table></div>")
+    assert out.startswith('<div class="table-scroll" tabindex="0"><table>')
+    assert out.endswith("</table></div>")
     assert out.count("table-scroll") == 1 and sanitize_html(out) == out
     # A pasted HTML table gets its box too; a <div> of the author's own is unwrapped.
     pasted = sanitize_html('<div class="x"><table><tr><td>1</td></tr></table></div>')
@@ -722,3 +723,25 @@ def test_attachment_images_by_file_name_and_missing_placeholder():
     # an author cannot make up other classes.
     assert str(render_markdown("![图](gone.jpg)")) == "<p>图</p>"
     assert str(sanitize_html('<span class="btn">x</span>')) == "<span>x</span>"
+
+
+# --- dense sources (issue 16, item 6) --------------------------------------------------------
+
+
+def test_too_dense_names_the_bound_a_source_is_over():
+    from learning.markup import MAX_LINES, MAX_MARKERS, too_dense
+
+    speech = ("青年兴则国家兴，青年强则国家强。" * 30 + "\n\n") * 60  # ~29,000 characters
+    assert too_dense(speech) is None
+    assert too_dense("a\n\n" * (MAX_LINES // 2)) == "lines"
+    assert too_dense("a\r\n" * (MAX_LINES - 1)) is None  # CRLF is one line end
+    assert too_dense("*a* " * (MAX_MARKERS // 2 + 1)) == "markers"
+    assert too_dense("*a* " * (MAX_MARKERS // 2)) is None
+
+
+def test_a_source_with_too_many_markers_is_shown_literally_not_parsed():
+    from learning.markup import MAX_MARKERS
+
+    html = str(render_markdown("*a* " * (MAX_MARKERS // 2 + 1)))
+    assert "<em>" not in html and html.startswith("<p>*a* *a*")
+    assert "<em>a</em>" in str(render_markdown("*a* " * (MAX_MARKERS // 2)))
