@@ -181,9 +181,9 @@ def environment_settings(env: str) -> dict:
     settings["READING_MAX_GAP_SECONDS"] = _int("READING_MAX_GAP_SECONDS", 120)
     settings["OFFLINE_BACKDATE_DAYS"] = _int("OFFLINE_BACKDATE_DAYS", 31)
     settings["SERIES_AHEAD_DAYS"] = _int("SERIES_AHEAD_DAYS", 1)
+    settings["VIDEO_WATCHED_PERCENT"] = _int("VIDEO_WATCHED_PERCENT", 90)
     if os.environ.get("READING_MIN_SHARE"):
         settings["READING_MIN_SHARE"] = float(os.environ["READING_MIN_SHARE"])
-    settings["VIDEO_WATCHED_PERCENT"] = _int("VIDEO_WATCHED_PERCENT", 90)
     settings["QUIZ_GRACE_SECONDS"] = _int("QUIZ_GRACE_SECONDS", 30)
     settings["DISCUSSION_EDIT_MINUTES"] = _int("DISCUSSION_EDIT_MINUTES", 30)
     settings["DISCUSSION_MAX_CHARS"] = _int("DISCUSSION_MAX_CHARS", 10_000)
