@@ -16,6 +16,7 @@ from learning.accounts.admin_forms import (
 from learning.accounts.forms import ConfirmForm
 from learning.accounts.models import User
 from learning.audit.services import record
+from learning.bounds import page_arg, positive_int
 from learning.extensions import db
 from learning.orgs.models import Membership, OrgUnit
 from learning.orgs.services import OrgError, remove_membership, set_membership, subtree_select
@@ -72,9 +73,10 @@ def index():
     labels = unit_labels()
     form = MemberSearchForm(request.args)
     form.unit.choices = [(0, _("All units")), *labels.items()]
-    unit = db.session.get(OrgUnit, form.unit.data) if form.unit.data else None
+    unit_id = request.args.get("unit", type=positive_int)  # a number naming no unit: no filter
+    unit = db.session.get(OrgUnit, unit_id) if unit_id else None
     page = db.paginate(member_query(form.q.data, unit, form.role.data), per_page=PER_PAGE,
-                       error_out=False)
+                       page=request.args.get("page", 1, type=page_arg), error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("people/index.html", form=form, page=page, labels=labels, args=args)
 

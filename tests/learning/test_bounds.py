@@ -95,6 +95,8 @@ def page_urls(ids: dict) -> list[tuple[str, tuple]]:
         (f"/reports/assignments/{ids['assignment_id']}/units/{ids['unit_id']}?page={{}}",
          BAD_PAGES),
         ("/reports/reminders?page={}", BAD_PAGES),
+        ("/admin/members/?page={}", BAD_PAGES),
+        ("/admin/members/?unit={}", BAD_IDS),
     ]
 
 
