@@ -118,6 +118,8 @@ class Config:
     DISCUSSION_REVISIONS_KEPT = 10
     # The editors' live preview (learning/editor.py): requests per author.
     MARKUP_PREVIEW_LIMIT = "120 per minute"
+    # The @mention look-up of the reply box (courses.discussions): requests per reader.
+    DISCUSSION_LOOKUP_LIMIT = "120 per minute"
 
     # Reports: the 学习率 a unit should reach (the target line of the charts), and how long a
     # leader waits before reminding the same unit about the same assignment again.
@@ -190,8 +192,9 @@ def environment_settings(env: str) -> dict:
     settings["DISCUSSION_REVISIONS_KEPT"] = _int("DISCUSSION_REVISIONS_KEPT", 10)
     if os.environ.get("DISCUSSION_POST_LIMIT"):
         settings["DISCUSSION_POST_LIMIT"] = os.environ["DISCUSSION_POST_LIMIT"]
-    if os.environ.get("MARKUP_PREVIEW_LIMIT"):
-        settings["MARKUP_PREVIEW_LIMIT"] = os.environ["MARKUP_PREVIEW_LIMIT"]
+    for limit in ("MARKUP_PREVIEW_LIMIT", "DISCUSSION_LOOKUP_LIMIT"):  # Flask-Limiter syntax
+        if os.environ.get(limit):
+            settings[limit] = os.environ[limit]
     if os.environ.get("REPORT_TARGET_PERCENT"):
         settings["REPORT_TARGET_RATE"] = float(os.environ["REPORT_TARGET_PERCENT"]) / 100
     settings["REMINDER_COOLDOWN_MINUTES"] = _int("REMINDER_COOLDOWN_MINUTES", 60)

@@ -404,7 +404,7 @@ def _reader_key() -> str:
 
 # One budget per reader; the script asks once per pause in typing after an "@".
 lookup_limit = limiter.shared_limit(
-    lambda: current_app.config.get("DISCUSSION_LOOKUP_LIMIT", "120 per minute"),
+    lambda: current_app.config["DISCUSSION_LOOKUP_LIMIT"],
     scope="mention-lookup", key_func=_reader_key)
 
 

@@ -219,3 +219,15 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(app):
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert conn.execute(text("PRAGMA busy_timeout")).scalar() > 0
+
+
+def test_the_editor_and_mention_look_up_limits_come_from_the_environment(build_app, clean_env):
+    clean_env.setenv("SECRET_KEY", GOOD_SECRET_KEY)
+    defaults = build_app(env="production")
+    assert (defaults.config["MARKUP_PREVIEW_LIMIT"],
+            defaults.config["DISCUSSION_LOOKUP_LIMIT"]) == ("120 per minute", "120 per minute")
+    clean_env.setenv("MARKUP_PREVIEW_LIMIT", "30 per minute")
+    clean_env.setenv("DISCUSSION_LOOKUP_LIMIT", "60 per minute")
+    tuned = build_app(env="production")
+    assert (tuned.config["MARKUP_PREVIEW_LIMIT"], tuned.config["DISCUSSION_LOOKUP_LIMIT"]) == \
+        ("30 per minute", "60 per minute")

@@ -391,9 +391,9 @@ def test_tree_changes_are_audited_with_who_did_them(app, client, org):
     post_form(client, f"/admin/units/{new_id}/delete")
     assert audit_actions(app)[logged:] == [("unit.create", "admin"), ("unit.rename", "admin"),
                        ("unit.move", "admin"), ("unit.delete", "admin")]
-    log = page_text(client.get("/admin/audit/?action=unit."))
-    for text in ("created unit 临时小组", "renamed unit 临时小组 to 临时学习小组",
-                 "moved unit 临时学习小组", "deleted unit 临时学习小组"):
+    log = page_text(client.get("/admin/audit/?action=unit"))
+    for text in ("created the unit “临时小组”", "renamed the unit “临时小组” to “临时学习小组”",
+                 "moved the unit “临时学习小组”", "deleted the unit “临时学习小组”"):
         assert text in log
 
 
@@ -404,14 +404,14 @@ def test_audit_log_pages_keep_their_filter(app, client, org):
 
     with app.app_context():
         for i in range(60):
-            record("unit.rename", f"renamed unit x{i} to y{i}")
-            record("user.update", f"edited user u{i}")
+            record("unit.rename", {"old": f"x{i}", "unit": f"y{i}"})
+            record("user.update", {"user": f"u{i}"})
             db.session.add(LoginEvent(username=f"u{i}", success=False, reason="bad_password"))
             db.session.add(LoginEvent(username=f"ok{i}", success=True, reason="ok"))
         db.session.commit()
     as_admin(client)
     for url, kept, shown, hidden in [
-        ("/admin/audit/?action=unit.", "action=unit.", "renamed unit", "edited user"),
+        ("/admin/audit/?action=unit", "action=unit", "renamed the unit", "edited the account"),
         ("/admin/audit/logins?failed=1", "failed=1", "bad_password", ">success<"),
     ]:
         first = client.get(url).get_data(as_text=True)
