@@ -42,3 +42,29 @@ def test_report_charts_carry_no_viewbox_and_tables_carry_data_labels(app, client
     css = client.get("/static/app.css").get_data(as_text=True)
     assert re.search(r"\.chart svg text \{ font-size: 1[2-6]px;", css)
     assert re.search(r"\.table-stack \[data-label\]::before \{ content: attr\(data-label\)", css)
+
+
+def _stacked_cells(html: str) -> list[str]:
+    """The opening tags of the cells after each row's first (its heading on a card) in the
+    body of the page's first card table (table-stack)."""
+    table = html[html.index("table-stack"):]
+    body = table[table.index("<tbody>"):table.index("</table>")]
+    return [cell for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+            for cell in re.findall(r"<t[dh][ >][^>]*>?", row)[1:]]
+
+
+def test_member_page_audit_log_and_quiz_list_stack_into_labelled_cards(
+        app, client, org, make_course, make_assignment):
+    """Seen on a phone with pagewalk: these tables squeezed their headers to a character or
+    two a line; as cards every cell says what it is (or spans the card)."""
+    course = make_course()
+    assignment = make_assignment(course, org.group_a)
+    login(client, "admin")
+    pages = [f"/reports/assignments/{assignment.id}/units/{org.group_a.id}/members/"
+             f"{org.member.id}", "/admin/audit/"]
+    for url in pages:
+        cells = _stacked_cells(client.get(url).get_data(as_text=True))
+        assert cells and all("data-label=" in c or "cell-wide" in c for c in cells), url
+    css = client.get("/static/app.css").get_data(as_text=True)
+    assert "> .cell-wide { flex: 1 0 100%; }" in css
+    assert ".badge { font-size: max(.75em, 12px); }" in css
