@@ -47,7 +47,7 @@ def test_report_charts_and_tables_are_readable_at_both_sizes(page):
     assert page.locator(".chart-bars line.chart-target").count() == bars.count() > 0
     check_page(page, "charts-unit-report")
 
-    page.get_by_role("link", name="第1期").click()
+    page.get_by_role("link", name="第1期", exact=True).click()
     expect(page.locator(".chart-bars")).to_be_visible()
     _charts_readable(page, "period report")
     units = page.get_by_role("table", name="组织")

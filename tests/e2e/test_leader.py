@@ -28,8 +28,8 @@ TABLE_CELLS = """table => [...table.querySelectorAll('tbody tr, tfoot tr')]
 
 
 def _when(moment) -> str:
-    """A date cell as the page writes it in zh_CN (y/M/d HH:mm)."""
-    return "—" if moment is None else f"{moment.year}/{moment.month}/{moment.day} {moment:%H:%M}"
+    """A date cell as the page writes it (the house date-time: yyyy-MM-dd HH:mm)."""
+    return "—" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
 
 
 def _pct(rate) -> str:
@@ -46,7 +46,7 @@ def test_leader_reports_drills_down_exports_and_reminds(page, tmp_path):
     nav_to(page, "报表")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"学习情况报表：{branch}")
     check_page(page, "unit-report")
-    page.get_by_role("link", name="第1期").click()
+    page.get_by_role("link", name="第1期", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"学习情况报表：{branch}")
     units = page.get_by_role("table", name="组织")
     expect(units).to_be_visible()
