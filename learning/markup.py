@@ -80,7 +80,7 @@ ALLOWED_ATTRIBUTES = {
     "track": ["src", "kind", "srclang", "label", "default"],
     "div": ["class", "tabindex"],
     "span": ["class"],
-    "input": ["type", "checked", "disabled"],
+    "input": ["type", "checked", "disabled", "aria-label"],
 }
 # The one class each element may carry (any other value is dropped): set by this module only.
 _TABLE_BOX = "table-scroll"
@@ -466,6 +466,8 @@ class _ContentPolicy(Filter):
                 token["data"] = {(None, "type"): "checkbox", (None, "disabled"): ""}
                 if (None, "checked") in attrs:
                     token["data"][(None, "checked")] = ""
+                if attrs.get((None, "aria-label")):  # the item's words name its box
+                    token["data"][(None, "aria-label")] = attrs[(None, "aria-label")][:100]
             yield token
 
 
@@ -545,6 +547,8 @@ class _TaskItems(Treeprocessor):
             box.tail = holder.text[match.end():]
             holder.text = None
             holder.insert(0, box)
+            # A control needs a name for screen readers: the item's own words.
+            box.set("aria-label", " ".join("".join(holder.itertext()).split())[:100])
 
 
 class _PlayerExtension(Extension):

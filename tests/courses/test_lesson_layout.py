@@ -44,7 +44,7 @@ def test_attachment_image_table_and_missing_file_on_the_module_page(app, client,
     assert f'<a href="{url}" rel="noopener nofollow"><img alt="海报" src="{url}"></a>' in page
     assert '<span class="missing-file">Attachment not found: gone.png</span>' in page
     assert '<div class="table-scroll" tabindex="0"><table>' in page
-    assert '<input type="checkbox" disabled checked>已读' in page
+    assert '<input type="checkbox" disabled checked aria-label="已读">已读' in page
     assert client.get(url).status_code == 200
 
 

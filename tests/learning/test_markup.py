@@ -109,7 +109,7 @@ def assert_safe(output) -> None:
             assert attrs.get("rel") == "noopener nofollow", text
         if tag == "input":  # only a task item's read-only checkbox
             assert attrs.get("type") == "checkbox" and "disabled" in attrs, text
-            assert set(attrs) <= {"type", "disabled", "checked"}, text
+            assert set(attrs) <= {"type", "disabled", "checked", "aria-label"}, text
         if tag == "img":
             src = _as_browser_reads(attrs.get("src") or "")
             assert src.startswith("/") and src[1:2] not in ("/", "\\"), (src, text)
@@ -695,10 +695,12 @@ def test_tables_scroll_in_their_own_box():
 def test_task_list_items_are_read_only_checkboxes():
     out = render_markdown("- [ ] 读原文\n- [x] 做测验\n- [ ]不是任务\n\n1. [X] 有序也行")
     assert_safe(out)
-    assert '<li><input type="checkbox" disabled>读原文</li>' in out
-    assert '<li><input type="checkbox" disabled checked>做测验</li>' in out
+    # Each box is named by its item's words (a control needs a name for screen readers).
+    assert '<li><input type="checkbox" disabled aria-label="读原文">读原文</li>' in out
+    assert '<li><input type="checkbox" disabled checked aria-label="做测验">做测验</li>' in out
     assert "<li>[ ]不是任务</li>" in out  # no space after "]": plain text
-    assert '<li><input type="checkbox" disabled checked>有序也行</li>' in out
+    assert ('<li><input type="checkbox" disabled checked aria-label="有序也行">有序也行</li>'
+            in out)
     assert sanitize_html(out) == out
     # Any other input an author types is removed; a checkbox is made read-only.
     typed = sanitize_html('<input type="text" value="x"><input type=checkbox checked onclick=x>'
